@@ -1,0 +1,221 @@
+"""Typed Flask-SQLAlchemy models: Hunt, Invider, Player, Answer."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    """Return the current time as an aware UTC datetime."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Store datetimes as naive UTC and hand them back aware.
+
+    SQLite keeps no time zone, so every value is normalised to UTC on the
+    way in and tagged as UTC on the way out; comparisons stay correct.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given to a UTC column")
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+class Hunt(db.Model):
+    """The one hunt this database runs: title, language, teams and schedule."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(2), default="fr")
+    teams: Mapped[list] = mapped_column(JSON, default=list)
+    opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    freeze_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    points: Mapped[int] = mapped_column(default=10)
+    # Set by an organiser ("open", "frozen", "closed"); beats the schedule.
+    status_override: Mapped[str | None] = mapped_column(String(10))
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def status(self, now: datetime | None = None) -> str:
+        """Return ``scheduled``, ``open``, ``frozen`` or ``closed`` at ``now``."""
+        if self.status_override:
+            return self.status_override
+        now = now or utcnow()
+        if self.opens_at and now < self.opens_at:
+            return "scheduled"
+        if self.closes_at and now >= self.closes_at:
+            return "closed"
+        if self.freeze_at and now >= self.freeze_at:
+            return "frozen"
+        return "open"
+
+    def accepts_answers(self, now: datetime | None = None) -> bool:
+        """Tell whether answers are recorded right now (open or frozen)."""
+        return self.status(now) in ("open", "frozen")
+
+
+class Invider(db.Model):
+    """One question on one poster; ``code`` is printed in its QR and never changes."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(60), unique=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    number: Mapped[int]
+    question: Mapped[str] = mapped_column(Text)
+    choices: Mapped[list] = mapped_column(JSON, default=list)
+    accept: Mapped[list] = mapped_column(JSON, default=list)
+    answer: Mapped[str] = mapped_column(Text)
+    fact: Mapped[str] = mapped_column(Text)
+    topic: Mapped[str | None] = mapped_column(String(200))
+    location: Mapped[str | None] = mapped_column(String(200))
+    points: Mapped[int]
+
+    @property
+    def typed(self) -> bool:
+        """True when the player types the answer instead of picking a choice."""
+        return not self.choices
+
+
+class Player(db.Model):
+    """A phone that joined: display name, team, and its running score.
+
+    ``score``, ``found``, ``correct`` and ``score_at`` are kept up to date in
+    the same transaction as each answer so standings are one indexed read.
+    """
+
+    __table_args__ = (Index("ix_player_ranking", "hidden", "score", "score_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))
+    # Case-folded name: unique so "Alice" and "ALICE" cannot both join.
+    name_key: Mapped[str] = mapped_column(String(160), unique=True)
+    team: Mapped[str | None] = mapped_column(String(100))
+    score: Mapped[int] = mapped_column(default=0)
+    found: Mapped[int] = mapped_column(default=0)
+    correct: Mapped[int] = mapped_column(default=0)
+    # When the current score was reached: the tie-break, earliest first.
+    score_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    hidden: Mapped[bool] = mapped_column(default=False)
+
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="player", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Answer(db.Model):
+    """The one attempt of a player at an invider."""
+
+    __table_args__ = (
+        UniqueConstraint("player_id", "invider_id", name="uq_answer_player_invider"),
+        Index("ix_answer_invider", "invider_id"),
+        Index("ix_answer_created", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    player_id: Mapped[int] = mapped_column(ForeignKey("player.id", ondelete="CASCADE"))
+    invider_id: Mapped[int] = mapped_column(ForeignKey("invider.id", ondelete="RESTRICT"))
+    given: Mapped[str] = mapped_column(Text)
+    correct: Mapped[bool]
+    points: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    player: Mapped[Player] = relationship(back_populates="answers")
+    invider: Mapped[Invider] = relationship()
+
+
+class RateCount(db.Model):
+    """A fixed-window counter shared by every worker (rate limits without Redis)."""
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window: Mapped[int] = mapped_column(primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+
+
+class AdminSession(db.Model):
+    """An organiser login; logging out deletes it, so an old cookie is refused."""
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """Put every SQLite connection in WAL mode with a busy wait and foreign keys.
+
+    The driver's own transaction handling is switched off so that the
+    ``begin`` listener below decides between BEGIN and BEGIN IMMEDIATE.
+    """
+    if type(dbapi_connection).__module__ != "sqlite3":
+        return
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout = 5000")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn) -> None:
+    """Start SQLite transactions ourselves; writers ask for IMMEDIATE.
+
+    A deferred transaction that reads and then writes fails at once with
+    "database is locked" when another connection committed meanwhile;
+    BEGIN IMMEDIATE waits for the write lock instead.
+    """
+    if conn.dialect.name != "sqlite":
+        return
+    if conn.get_execution_options().get("immediate"):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")
+
+
+def begin_write() -> None:
+    """End any read transaction and start one that may write.
+
+    On SQLite this takes the write lock up front (BEGIN IMMEDIATE); on
+    PostgreSQL it is an ordinary transaction.
+    """
+    db.session.rollback()
+    db.session.connection(execution_options={"immediate": True})
+
+
+
+def create_schema() -> None:
+    """Create the tables that do not exist yet."""
+    db.create_all()

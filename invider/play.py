@@ -1,0 +1,231 @@
+"""Blueprint for players: home, scan, answer, join and the player's collection."""
+
+from __future__ import annotations
+
+import functools
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+
+from invider import current_hunt, ratelimit
+from invider.decks import normalise_code
+from invider.models import Answer, Invider, Player, begin_write, db
+from invider.names import clean_display_name, generated_name, name_key
+from invider.scoring import find_answer, player_rank, record_answer
+
+bp = Blueprint("play", __name__)
+
+# Guessing poster codes: 10 unknown codes in 5 minutes per player, and a
+# generous ceiling per address since a whole office shares one public IP.
+MISS_LIMIT, MISS_PERIOD = 10, 300
+MISS_LIMIT_PER_IP = 300
+MAX_TYPED_ANSWER = 200
+
+NAME_ERRORS = {
+    "empty": lambda: _("Please choose a display name."),
+    "too_long": lambda: _("That name is too long (40 characters at most)."),
+    "invisible": lambda: _("That name contains invisible or control characters."),
+    "reserved": lambda: _("That name is reserved; please choose another."),
+    "taken": lambda: _("Someone already uses that name; please choose another."),
+    "team": lambda: _("Please choose your team."),
+}
+
+
+def safe_next(target: str | None) -> str | None:
+    """Return ``target`` if it is a path on this site, else None (no open redirects)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc and "\\" not in target else None
+
+
+def total_inviders() -> int:
+    """Return how many inviders the deck holds."""
+    return db.session.execute(db.select(func.count(Invider.id))).scalar_one()
+
+
+def guessing_limit() -> None:
+    """Refuse scans with 429 while this player, or their address, guessed too many codes."""
+    for key, limit in miss_keys():
+        wait = ratelimit.retry_after(key, limit, MISS_PERIOD)
+        if wait:
+            abort(429, retry_after=wait)
+
+
+def miss_keys() -> list[tuple[str, int]]:
+    """Return the counters of unknown codes that apply to this request, with their limits."""
+    return [(f"miss:p:{g.player.id}", MISS_LIMIT),
+            (f"miss:ip:{request.remote_addr}", MISS_LIMIT_PER_IP)]  # fmt: skip
+
+
+def find_invider(code: str) -> Invider:
+    """Return the invider printed with ``code``; count a miss and 404 otherwise.
+
+    Only joined players get here: a phone that has not joined is sent to the
+    join form before any lookup, so it learns nothing about which codes exist.
+    """
+    guessing_limit()
+    invider = db.session.execute(
+        db.select(Invider).where(Invider.code == normalise_code(code)[:20])
+    ).scalar_one_or_none()
+    if invider is None:
+        for key, _limit in miss_keys():
+            ratelimit.hit(key, MISS_PERIOD)
+        abort(404)
+    return invider
+
+
+def player_required(view):
+    """Send a phone that has not joined yet to the join form, then back here."""
+
+    @functools.wraps(view)
+    def wrapped(**kwargs):
+        if g.player is None:
+            return redirect(url_for("play.join", next=request.path))
+        return view(**kwargs)
+
+    return wrapped
+
+
+@bp.get("/")
+def home():
+    """Show how to play, the hunt status and a field to type a poster code."""
+    return render_template("play/home.html", hunt=current_hunt(), total=total_inviders())
+
+
+@bp.get("/code")
+def typed_code():
+    """Open the poster whose code was typed on the home page."""
+    code = normalise_code(request.args.get("code", ""))
+    if not code:
+        return redirect(url_for("play.home"))
+    return redirect(url_for("play.scan", code=code[:20]))
+
+
+@bp.get("/i/<code>")
+def scan(code: str):
+    """Show the poster's question, the join form first, or the stored result."""
+    if g.player is None:
+        return redirect(url_for("play.join", next=url_for("play.scan", code=code[:20])))
+    invider = find_invider(code)
+    stored = find_answer(g.player.id, invider.id)
+    if stored is not None:
+        return show_result(invider, stored)
+    hunt = current_hunt()
+    if not hunt.accepts_answers():
+        return render_template("play/not_open.html", hunt=hunt, invider=invider)
+    return render_template("play/question.html", hunt=hunt, invider=invider,
+                           total=total_inviders())  # fmt: skip
+
+
+@bp.post("/i/<code>")
+def answer(code: str):
+    """Record the one attempt at this poster and show the result with its fact."""
+    if g.player is None:
+        return redirect(url_for("play.join", next=url_for("play.scan", code=code[:20])))
+    invider = find_invider(code)
+    stored = find_answer(g.player.id, invider.id)
+    if stored is not None:
+        return show_result(invider, stored)
+    hunt = current_hunt()
+    if not hunt.accepts_answers():
+        return render_template("play/not_open.html", hunt=hunt, invider=invider), 409
+    if invider.choices:
+        given = request.form.get("choice", "")
+        if given not in invider.choices:
+            abort(400, description=_("Please pick one of the answers shown."))
+    else:
+        given = " ".join(request.form.get("answer", "").split())
+        if not given or len(given) > MAX_TYPED_ANSWER:
+            abort(400, description=_("Please type an answer (200 characters at most)."))
+    stored, _created = record_answer(g.player, invider, given)
+    if stored is None:
+        session.pop("player_id", None)
+        return redirect(url_for("play.join", next=url_for("play.scan", code=invider.code)))
+    return show_result(db.session.get(Invider, invider.id), stored)
+
+
+def show_result(invider: Invider, stored: Answer):
+    """Render the result of a stored answer: right or wrong, the answer, the fact."""
+    player = db.session.get(Player, stored.player_id)
+    return render_template(
+        "play/result.html", hunt=current_hunt(), invider=invider, answer=stored,
+        player=player, total=total_inviders(), rank=player_rank(player),
+    )  # fmt: skip
+
+
+@bp.route("/join", methods=["GET", "POST"])
+def join():
+    """Pick a display name (and a team) once, then go back to the scanned poster."""
+    hunt = current_hunt()
+    target = safe_next(request.values.get("next")) or url_for("play.me")
+    if g.player is not None:
+        return redirect(target)
+    if hunt is None:
+        return render_template("play/home.html", hunt=None, total=0)
+    error, name, team = None, request.form.get("name", ""), request.form.get("team") or None
+    if request.method == "POST":
+        try:
+            name = clean_display_name(name)
+            if hunt.teams and team not in hunt.teams:
+                raise ValueError("team")
+            if not hunt.teams:
+                team = None
+            g.player = create_player(name, team)
+        except ValueError as e:
+            error = NAME_ERRORS.get(str(e), NAME_ERRORS["empty"])()
+        else:
+            session.clear()
+            session["player_id"] = g.player.id
+            session.permanent = True
+            return redirect(target)
+    return render_template("play/join.html", hunt=hunt, error=error, name=name, team=team,
+                           next=target, suggestion=generated_name(hunt.language)), (
+        400 if error else 200)  # fmt: skip
+
+
+def create_player(name: str, team: str | None) -> Player:
+    """Insert a player; raise ValueError("taken") if the name is in use ignoring case."""
+    begin_write()
+    player = Player(name=name, name_key=name_key(name), team=team)
+    db.session.add(player)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ValueError("taken") from None
+    return player
+
+
+@bp.get("/me")
+@player_required
+def me():
+    """Show the player's collection: found inviders, facts learned, score and rank."""
+    found = db.session.execute(
+        db.select(Answer, Invider).join(Invider, Answer.invider_id == Invider.id)
+        .where(Answer.player_id == g.player.id).order_by(Invider.number)
+    ).all()  # fmt: skip
+    inviders = db.session.execute(db.select(Invider).order_by(Invider.number)).scalars().all()
+    return render_template("play/me.html", hunt=current_hunt(), player=g.player, found=found,
+                           inviders=inviders, rank=player_rank(g.player))  # fmt: skip
+
+
+@bp.post("/lang")
+def set_language():
+    """Switch the interface language for this phone."""
+    lang = request.form.get("lang")
+    if lang in ("fr", "en"):
+        session["lang"] = lang
+    return redirect(safe_next(request.form.get("next")) or url_for("play.home"))

@@ -1,0 +1,90 @@
+"""Rate limits that hold across every worker: in the database, or in Redis at scale.
+
+Flask-Limiter cannot count in SQLite, and its in-memory store counts per worker
+(four workers let four times the limit through), so counts live where every
+worker sees them. A sliding window is approximated from two fixed windows:
+the previous window's count weighs by how much of it still overlaps.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from flask import current_app
+from sqlalchemy import select
+
+from invider.models import RateCount, db
+
+
+def _windows(period: int, now: float) -> tuple[int, int, float]:
+    window = int(now // period)
+    elapsed = (now % period) / period
+    return window, window - 1, 1.0 - elapsed
+
+
+def _redis():
+    client = current_app.extensions.get("invider.redis")
+    if client is None:
+        import redis
+
+        client = redis.Redis.from_url(current_app.config["REDIS_URL"], socket_timeout=2)
+        current_app.extensions["invider.redis"] = client
+    return client
+
+
+def _counts(key: str, windows: tuple[int, int]) -> tuple[int, int]:
+    if current_app.config.get("REDIS_URL"):
+        values = _redis().mget([f"invider:rl:{key}:{w}" for w in windows])
+        return tuple(int(v or 0) for v in values)
+    with db.engine.connect() as conn:
+        rows = dict(conn.execute(
+            select(RateCount.window, RateCount.count)
+            .where(RateCount.key == key, RateCount.window.in_(windows))
+        ).all())  # fmt: skip
+        conn.rollback()
+    return rows.get(windows[0], 0), rows.get(windows[1], 0)
+
+
+def _increment(key: str, window: int, period: int) -> None:
+    if current_app.config.get("REDIS_URL"):
+        name = f"invider:rl:{key}:{window}"
+        pipe = _redis().pipeline()
+        pipe.incr(name)
+        pipe.expire(name, period * 2 + 5)
+        pipe.execute()
+        return
+    dialect = db.engine.dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(RateCount).values(key=key, window=window, count=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=[RateCount.key, RateCount.window],
+        set_={"count": RateCount.count + 1},
+    )
+    with db.engine.connect().execution_options(immediate=True) as conn:
+        conn.execute(statement)
+        # Old windows are dead weight: drop them now and then, not on every hit.
+        if window % 16 == 0:
+            conn.execute(RateCount.__table__.delete().where(
+                RateCount.key == key, RateCount.window < window - 1))  # fmt: skip
+        conn.commit()
+
+
+def retry_after(key: str, limit: int, period: int, now: float | None = None) -> int | None:
+    """Return seconds to wait if ``key`` used up ``limit`` events per ``period``, else None."""
+    now = time.time() if now is None else now
+    current, previous, weight = _windows(period, now)
+    count_now, count_before = _counts(key, (current, previous))
+    if count_now + count_before * weight < limit:
+        return None
+    # Wait until the previous window's share has decayed enough, or the window ends.
+    return max(1, math.ceil(period - (now % period)))
+
+
+def hit(key: str, period: int) -> None:
+    """Count one event for ``key``."""
+    current, _, _ = _windows(period, time.time())
+    _increment(key, current, period)

@@ -1,0 +1,234 @@
+"""Answer checking, recording, and the standings (with their tie-break)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import func, or_, update
+from sqlalchemy.exc import IntegrityError
+
+from invider.models import Answer, Hunt, Invider, Player, begin_write, db, utcnow
+
+
+def normalise_answer(text: str) -> str:
+    """Fold case, accents, surrounding and repeated inner spaces of a typed answer."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.casefold().split())
+
+
+def is_correct(invider: Invider, given: str) -> bool:
+    """Tell whether ``given`` answers ``invider`` correctly."""
+    if invider.choices:
+        return given == invider.answer
+    accepted = {normalise_answer(a) for a in [*invider.accept, invider.answer] if a}
+    return normalise_answer(given) in accepted
+
+
+def find_answer(player_id: int, invider_id: int) -> Answer | None:
+    """Return the stored attempt of a player at an invider, if any."""
+    return db.session.execute(
+        db.select(Answer).where(Answer.player_id == player_id, Answer.invider_id == invider_id)
+    ).scalar_one_or_none()
+
+
+def record_answer(player: Player, invider: Invider, given: str) -> tuple[Answer | None, bool]:
+    """Store the one attempt of ``player`` at ``invider`` and update the score with it.
+
+    Returns ``(answer, created)``. A repeated or concurrent attempt is stopped by the
+    unique constraint and returns the stored answer with ``created`` False. The answer
+    is None only when the player was removed meanwhile.
+    """
+    player_id, invider_id = player.id, invider.id
+    begin_write()
+    stored = find_answer(player_id, invider_id)
+    if stored is not None:
+        return stored, False
+    invider = db.session.get(Invider, invider_id)
+    correct = is_correct(invider, given)
+    points = invider.points if correct else 0
+    now = utcnow()
+    answer = Answer(player_id=player_id, invider_id=invider_id, given=given[:500],
+                    correct=correct, points=points, created_at=now)  # fmt: skip
+    db.session.add(answer)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return find_answer(player_id, invider_id), False
+    values = {"found": Player.found + 1}
+    if correct:
+        values |= {"score": Player.score + points, "correct": Player.correct + 1, "score_at": now}
+    db.session.execute(update(Player).where(Player.id == player_id).values(**values))
+    db.session.commit()
+    return answer, True
+
+
+@dataclass
+class Standings:
+    """Public standings at one moment; shared by every request of a process."""
+
+    hunt: dict
+    players: list[dict]
+    teams: list[dict]
+    frozen: bool
+    generated_at: str
+    _bodies: dict = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def rank_of(self, player_id: int) -> int | None:
+        """Return the public rank of a player within the cached rows, if there."""
+        for row in self.players:
+            if row["id"] == player_id:
+                return row["rank"]
+        return None
+
+    def json_body(self, limit: int) -> tuple[bytes, str]:
+        """Return the ``/leaderboard.json`` body for ``limit`` rows and its digest (ETag)."""
+        with self._lock:
+            if limit not in self._bodies:
+                rows = [{k: r[k] for k in ("rank", "name", "team", "score", "found")}
+                        for r in self.players[:limit]]  # fmt: skip
+                content = {"hunt": self.hunt, "players": rows, "teams": self.teams}
+                digest = hashlib.sha256(
+                    json.dumps(content, sort_keys=True).encode()).hexdigest()[:32]  # fmt: skip
+                content["generated_at"] = self.generated_at
+                body = json.dumps(content, ensure_ascii=False).encode()
+                self._bodies[limit] = (body, digest)
+            return self._bodies[limit]
+
+
+MAX_ROWS = 1000
+
+
+def public_standings() -> Standings:
+    """Return the public standings, computed at most once per cache period per process."""
+    store = current_app.extensions.setdefault("invider.standings", {"at": 0.0, "value": None})
+    ttl = current_app.config["STANDINGS_CACHE_SECONDS"]
+    now = time.monotonic()
+    if store["value"] is None or now - store["at"] >= ttl:
+        store["value"] = compute_standings()
+        store["at"] = now
+    return store["value"]
+
+
+def forget_standings() -> None:
+    """Drop the cached standings of this process (after an organiser changed them)."""
+    current_app.extensions.pop("invider.standings", None)
+
+
+def compute_standings(now: datetime | None = None) -> Standings:
+    """Rank visible players by score, then by who reached that score first.
+
+    After the freeze time, scores are rebuilt from the answers given before it,
+    so the public standings stay as they were at the freeze.
+    """
+    now = now or utcnow()
+    hunt = db.session.execute(db.select(Hunt).limit(1)).scalar_one_or_none()
+    status = hunt.status(now) if hunt else "closed"
+    frozen = bool(hunt and status in ("frozen", "closed") and hunt.freeze_at
+                  and now >= hunt.freeze_at and not hunt.status_override)  # fmt: skip
+    total = db.session.execute(db.select(func.count(Invider.id))).scalar_one()
+    if frozen:
+        rows = _frozen_rows(hunt.freeze_at)
+    else:
+        rows = db.session.execute(
+            db.select(Player.id, Player.name, Player.team, Player.score, Player.found)
+            .where(Player.hidden.is_(False))
+            .order_by(Player.score.desc(), Player.score_at, Player.id)
+            .limit(MAX_ROWS)
+        ).all()
+    players = [
+        {"rank": rank, "id": r.id, "name": r.name, "team": r.team, "score": r.score,
+         "found": r.found}
+        for rank, r in enumerate(rows, start=1)
+    ]  # fmt: skip
+    teams = _team_rows(hunt, frozen)
+    return Standings(
+        hunt={"title": hunt.title if hunt else "", "status": status, "inviders": total},
+        players=players, teams=teams, frozen=frozen,
+        generated_at=now.isoformat(timespec="seconds"),
+    )  # fmt: skip
+
+
+def _frozen_rows(freeze_at: datetime) -> list:
+    """Players as they stood at ``freeze_at``, ranked, from the answers before it."""
+    totals = (
+        db.select(
+            Answer.player_id.label("pid"),
+            func.coalesce(func.sum(Answer.points), 0).label("score"),
+            func.count(Answer.id).label("found"),
+            func.max(db.case((Answer.points > 0, Answer.created_at))).label("reached"),
+        )
+        .where(Answer.created_at < freeze_at)
+        .group_by(Answer.player_id)
+        .subquery()
+    )
+    score = func.coalesce(totals.c.score, 0)
+    reached = func.coalesce(totals.c.reached, Player.joined_at)
+    return db.session.execute(
+        db.select(Player.id, Player.name, Player.team, score.label("score"),
+                  func.coalesce(totals.c.found, 0).label("found"))
+        .outerjoin(totals, totals.c.pid == Player.id)
+        .where(Player.hidden.is_(False), Player.joined_at < freeze_at)
+        .order_by(score.desc(), reached, Player.id)
+        .limit(MAX_ROWS)
+    ).all()  # fmt: skip
+
+
+def _team_rows(hunt: Hunt | None, frozen: bool) -> list[dict]:
+    """Teams ranked by average score per participant, then by total."""
+    if frozen:
+        answered = db.select(Answer.player_id, func.sum(Answer.points).label("points")).where(
+            Answer.created_at < hunt.freeze_at).group_by(Answer.player_id).subquery()
+        score = func.coalesce(func.sum(answered.c.points), 0)
+        query = (db.select(Player.team, score, func.count(Player.id))
+                 .outerjoin(answered, answered.c.player_id == Player.id)
+                 .where(Player.joined_at < hunt.freeze_at))  # fmt: skip
+    else:
+        query = db.select(Player.team, func.sum(Player.score), func.count(Player.id))
+    query = query.where(Player.hidden.is_(False), Player.team.is_not(None)).group_by(Player.team)
+    totals = {team: (int(score or 0), count) for team, score, count in db.session.execute(query)}
+    for team in hunt.teams if hunt else []:
+        totals.setdefault(team, (0, 0))
+    ordered = sorted(totals.items(),
+                     key=lambda t: (-(t[1][0] / t[1][1] if t[1][1] else 0), -t[1][0], t[0]))
+    return [
+        {"rank": rank, "name": team, "score": score, "players": count,
+         "average": round(score / count, 1) if count else 0.0}
+        for rank, (team, (score, count)) in enumerate(ordered, start=1)
+    ]  # fmt: skip
+
+
+def live_rank(player: Player) -> int:
+    """Return the live rank of ``player`` among visible players (1 is first)."""
+    ahead = db.session.execute(
+        db.select(func.count(Player.id)).where(
+            Player.hidden.is_(False),
+            or_(
+                Player.score > player.score,
+                (Player.score == player.score) & (Player.score_at < player.score_at),
+                (Player.score == player.score) & (Player.score_at == player.score_at)
+                & (Player.id < player.id),
+            ),
+        )
+    ).scalar_one()
+    return ahead + 1
+
+
+def player_rank(player: Player) -> int | None:
+    """Return the rank a player is shown: the public one, else the live one."""
+    if player.hidden:
+        return None
+    standings = public_standings()
+    rank = standings.rank_of(player.id)
+    if rank is None and not standings.frozen:
+        rank = live_rank(player)
+    return rank

@@ -1,0 +1,121 @@
+"""Fixtures: an app on a real SQLite file in tmp_path, its clients, and play actions."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from invider import create_app
+from invider.decks import load_deck, read_deck
+from invider.models import Invider, create_schema, db
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_DECK = ROOT / "questions" / "strategie-digitale.toml"
+
+SMALL_DECK = """\
+[hunt]
+title = "Test hunt"
+language = "en"
+teams = ["Red", "Blue"]
+points = 10
+
+[[invider]]
+key = "launch"
+question = "When did the store open?"
+choices = ["July 2015", "February 2014", "March 2016"]
+answer = "July 2015"
+fact = "The store has been online since July 2015."
+topic = "Store"
+location = "Hall"
+
+[[invider]]
+key = "services"
+question = "How many services?"
+accept = ["133", "cent trente-trois"]
+answer = "133"
+fact = "133 services in four interest centres."
+topic = "Store"
+points = 20
+
+[[invider]]
+key = "partners"
+question = "How many partners?"
+choices = ["72", "12", "300"]
+answer = "72"
+fact = "72 partners already joined."
+topic = "Partners"
+"""
+
+
+@pytest.fixture
+def deck_file(tmp_path: Path) -> Path:
+    path = tmp_path / "deck.toml"
+    path.write_text(SMALL_DECK, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def app(tmp_path: Path, deck_file: Path):
+    app = create_app({
+        "TESTING": True,
+        "INSTANCE": str(tmp_path / "instance"),
+        "SECRET_KEY": "test-secret",
+        "STANDINGS_CACHE_SECONDS": 0,
+        "PUBLIC_URL": "http://192.168.1.20:8000",
+        "PRINTABLES_DIR": str(tmp_path / "printables"),
+    })  # fmt: skip
+    with app.app_context():
+        create_schema()
+        load_deck(read_deck(deck_file))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token(client, path: str = "/") -> str:
+    """Fetch a page and return the CSRF token of its first form."""
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+class Actions:
+    """Play the hunt through a test client, the way a phone does."""
+
+    def __init__(self, app, client):
+        self.app, self.client = app, client
+
+    def code(self, key: str) -> str:
+        with self.app.app_context():
+            return db.session.execute(
+                db.select(Invider.code).where(Invider.key == key)).scalar_one()  # fmt: skip
+
+    def join(self, name: str = "Alice", team: str | None = "Red", next: str = "/me"):
+        token = csrf_token(self.client, f"/join?next={next}")
+        data = {"name": name, "csrf_token": token, "next": next}
+        if team:
+            data["team"] = team
+        return self.client.post("/join", data=data)
+
+    def answer(self, key: str, **fields):
+        code = self.code(key)
+        token = csrf_token(self.client, f"/i/{code}")
+        return self.client.post(f"/i/{code}", data={"csrf_token": token, **fields})
+
+
+@pytest.fixture
+def play(app, client) -> Actions:
+    return Actions(app, client)
