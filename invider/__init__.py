@@ -59,11 +59,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         # A phone page may stay open all day: the token lives as long as the session.
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_DEFAULT_LOCALE="fr",
+        # Times on pages are shown in the office's time zone.
+        TIMEZONE="Europe/Paris",
     )
     app.config.from_file("config.toml", load=tomllib.load, text=False, silent=True)
     app.config.from_prefixed_env("INVIDER", loads=str)
     if test_config:
         app.config.from_mapping(test_config)
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
 
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config["SECRET_KEY"]:

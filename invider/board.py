@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, g, render_template, request
 
 from invider import current_hunt
+from invider.models import db
 from invider.scoring import player_rank, public_standings
 
 bp = Blueprint("board", __name__)
@@ -45,3 +46,10 @@ def screen():
     """Show the big screen for leadership; its script keeps it up to date."""
     return render_template("board/screen.html", hunt=current_hunt(),
                            standings=public_standings())
+
+
+@bp.get("/healthz")
+def healthz():
+    """Answer 200 when the database answers."""
+    db.session.execute(db.select(1))
+    return {"status": "ok"}

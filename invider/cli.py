@@ -170,5 +170,5 @@ def serve_command(host: str, port: int, workers: int | None) -> None:
     env = dict(os.environ, INVIDER_INSTANCE=app.instance_path, INVIDER_PUBLIC_URL=public_url)
     args = [sys.executable, "-m", "gunicorn", "--workers", str(workers),
             "--bind", f"{host}:{port}", "--access-logfile", "-", "--timeout", "30",
-            "--graceful-timeout", "10", "invider:create_app()"]  # fmt: skip
+            "--graceful-timeout", "10", "--no-control-socket", "invider:create_app()"]  # fmt: skip
     os.execvpe(sys.executable, args, env)

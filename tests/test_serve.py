@@ -1,0 +1,66 @@
+"""``invider serve`` from a fresh folder: a real gunicorn, a real SQLite file, a restart."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+
+import pytest
+import requests
+from conftest import SMALL_DECK
+from server import Phone, Server
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    (tmp_path / "questions").mkdir()
+    (tmp_path / "questions" / "deck.toml").write_text(SMALL_DECK, encoding="utf-8")
+    return tmp_path
+
+
+def code_of(workdir, key):
+    with sqlite3.connect(workdir / "instance" / "invider.db") as conn:
+        return conn.execute("select code from invider where key = ?", (key,)).fetchone()[0]
+
+
+def test_serve_plays_and_survives_a_restart(workdir):
+    server = Server(workdir).start()
+    try:
+        output = server.output()
+        assert f"Players:     http://192.168.1.20:{server.port}/" in output
+        assert f"Leaderboard: http://192.168.1.20:{server.port}/leaderboard" in output
+        assert "Admin password (shown once, keep it): " in output
+        assert (workdir / "printables" / "posters.pdf").stat().st_size > 1000
+        assert (workdir / "instance" / "secret_key").exists()
+
+        phone = Phone(server.url)
+        code = code_of(workdir, "launch")
+        assert phone.join("Alice", "Red", next=f"/i/{code}").url.endswith(f"/i/{code}")
+        result = phone.answer(code, choice="July 2015")
+        assert result.status_code == 200 and "Right answer!" in result.text
+        assert "Content-Security-Policy" in result.headers
+    finally:
+        server.stop()
+
+    restarted = Server(workdir, port=server.port).start()
+    try:
+        assert "Admin password: unchanged since the first start" in restarted.output()
+        board = requests.get(restarted.url + "/leaderboard.json", timeout=5).json()
+        assert board["players"] == [{"rank": 1, "name": "Alice", "team": "Red", "score": 10,
+                                     "found": 1}]  # fmt: skip
+        # The session cookie signed before the restart is still valid: same secret key.
+        page = phone.http.get(f"{restarted.url}/i/{code}", timeout=5)
+        assert "Right answer!" in page.text
+    finally:
+        restarted.stop()
+
+
+def test_serve_refuses_a_broken_deck(workdir):
+    (workdir / "questions" / "deck.toml").write_text("[hunt]\ntitle = 3\n", encoding="utf-8")
+    import subprocess
+
+    result = subprocess.run([shutil.which("invider"), "serve", "--host", "127.0.0.1"],
+                            cwd=workdir, capture_output=True, text=True, timeout=60,
+                            env=Server(workdir).env)  # fmt: skip
+    assert result.returncode == 2
+    assert "questions/deck.toml:2: title must be text" in result.stderr
