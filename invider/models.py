@@ -66,6 +66,8 @@ class Hunt(db.Model):
     points: Mapped[int] = mapped_column(default=10)
     # Set by an organiser ("open", "frozen", "closed"); beats the schedule.
     status_override: Mapped[str | None] = mapped_column(String(10))
+    # "free": players type a display name; "generated": they get an invader name.
+    name_mode: Mapped[str] = mapped_column(String(10), default="free")
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     def status(self, now: datetime | None = None) -> str:
@@ -129,6 +131,8 @@ class Player(db.Model):
     score_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     hidden: Mapped[bool] = mapped_column(default=False)
+    # Secret of the personal resume link; regenerating it revokes the old link.
+    resume_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     answers: Mapped[list[Answer]] = relationship(
         back_populates="player", cascade="all, delete-orphan", passive_deletes=True
@@ -162,6 +166,16 @@ class RateCount(db.Model):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     window: Mapped[int] = mapped_column(primary_key=True)
     count: Mapped[int] = mapped_column(default=0)
+
+
+class AuditEntry(db.Model):
+    """One organiser action (moderation, status change, deck reload), for the audit log."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(50))
+    detail: Mapped[str] = mapped_column(Text, default="")
 
 
 class AdminSession(db.Model):
