@@ -52,7 +52,8 @@ def test_wrong_answer_still_shows_the_fact_and_the_right_answer(play, app):
     assert (player.score, player.found, player.correct) == (0, 1, 0)
 
 
-@pytest.mark.parametrize("typed", ["133", "  Cent   TRENTE-trois ", "cent trente-trôis", "CENT TRENTE-TROIS"])
+@pytest.mark.parametrize(
+    "typed", ["133", "  Cent   TRENTE-trois ", "cent trente-trôis", "CENT TRENTE-TROIS"])
 def test_typed_answer_ignores_case_accents_and_spaces(play, typed):
     play.join()
     page = play.answer("services", answer=typed).get_data(as_text=True)
