@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
-from invider.models import Player, db
+from invider.models import Invider, Player, db, utcnow
+from invider.report import poster_health
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 RESULT_COLUMNS = ["rank", "name", "team", "score", "found", "correct", "hidden", "joined_at"]
@@ -38,3 +39,20 @@ def results_csv() -> str:
         for rank, p in enumerate(players, start=1)
     ]  # fmt: skip
     return write_csv(rows, RESULT_COLUMNS)
+
+
+INVIDER_COLUMNS = ["number", "key", "question", "topic", "location", "points", "answers",
+                   "correct", "share_correct", "last_answer"]  # fmt: skip
+
+
+def inviders_csv() -> str:
+    """Return every invider with its answers, right answers and last answer time."""
+    questions = dict(db.session.execute(db.select(Invider.key, Invider.question)).all())
+    points = dict(db.session.execute(db.select(Invider.key, Invider.points)).all())
+    rows = [
+        [r.number, r.key, questions[r.key], r.topic, r.location, points[r.key], r.answers,
+         r.correct, f"{r.share:.2f}" if r.share is not None else "",
+         r.last.isoformat(timespec="seconds") if r.last else ""]
+        for r in poster_health(None, utcnow(), 0)
+    ]  # fmt: skip
+    return write_csv(rows, INVIDER_COLUMNS)

@@ -1,0 +1,165 @@
+"""Figures for organisers and leadership: poster health and the results report.
+
+Team and topic figures describe groups; a group smaller than the privacy
+floor is named but never given figures, so nobody's answers can be singled out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func
+
+from invider.models import Answer, Hunt, Invider, Player, db
+
+
+@dataclass
+class PosterRow:
+    """One poster on the organisers' table."""
+
+    number: int
+    key: str
+    location: str | None
+    topic: str | None
+    answers: int
+    correct: int
+    last: datetime | None
+    silent: bool = False
+
+    @property
+    def share(self) -> float | None:
+        """Share of right answers, or None before the first answer."""
+        return self.correct / self.answers if self.answers else None
+
+
+def poster_health(hunt: Hunt | None, now: datetime, silent_minutes: float) -> list[PosterRow]:
+    """Return every poster with its answers, right answers and last scan, flagging silent ones.
+
+    A scan is counted when it ends in an answer (a scan itself records nothing, since
+    a GET never changes state). A poster is silent when the hunt takes answers, other
+    posters were scanned within ``silent_minutes``, and this one was not scanned for
+    that long: it was probably torn down or hidden.
+    """
+    stats = {
+        row.invider_id: row
+        for row in db.session.execute(
+            db.select(Answer.invider_id, func.count(Answer.id).label("answers"),
+                      func.sum(db.case((Answer.correct, 1), else_=0)).label("correct"),
+                      func.max(Answer.created_at).label("last"))
+            .group_by(Answer.invider_id)
+        )
+    }  # fmt: skip
+    rows = []
+    for invider in db.session.execute(db.select(Invider).order_by(Invider.number)).scalars():
+        s = stats.get(invider.id)
+        rows.append(PosterRow(
+            number=invider.number, key=invider.key, location=invider.location,
+            topic=invider.topic, answers=s.answers if s else 0,
+            correct=int(s.correct or 0) if s else 0, last=s.last if s else None,
+        ))  # fmt: skip
+    if hunt is None or not hunt.accepts_answers(now):
+        return rows
+    window = timedelta(minutes=silent_minutes)
+    started = hunt.opens_at if hunt.opens_at and hunt.opens_at <= now else hunt.loaded_at
+    for row in rows:
+        recent_elsewhere = any(o.last and now - o.last < window for o in rows if o is not row)
+        quiet_since = max(t for t in (row.last, started) if t is not None)
+        row.silent = recent_elsewhere and now - quiet_since >= window
+    return rows
+
+
+@dataclass
+class GroupFigures:
+    """Figures for one team or topic; ``shown`` is False below the privacy floor."""
+
+    name: str
+    players: int
+    shown: bool
+    score: int = 0
+    average: float = 0.0
+    answers: int = 0
+    share: float | None = None
+    rank: int | None = None
+
+
+@dataclass
+class Report:
+    """Everything the one-page results report shows."""
+
+    title: str
+    floor: int
+    podium: list[Player]
+    teams: list[GroupFigures]
+    topics: list[GroupFigures]
+    participation: dict = field(default_factory=dict)
+
+
+def team_figures(floor: int) -> list[GroupFigures]:
+    """Rank teams of at least ``floor`` visible players by average score, then total."""
+    rows = db.session.execute(
+        db.select(Player.team, func.count(Player.id), func.sum(Player.score))
+        .where(Player.hidden.is_(False), Player.team.is_not(None))
+        .group_by(Player.team)
+    ).all()  # fmt: skip
+    groups = [GroupFigures(name=team, players=count, shown=count >= floor, score=int(total or 0),
+                           average=round((total or 0) / count, 1))
+              for team, count, total in rows]  # fmt: skip
+    shown = sorted((g for g in groups if g.shown), key=lambda g: (-g.average, -g.score, g.name))
+    for rank, group in enumerate(shown, start=1):
+        group.rank = rank
+    hidden = sorted((g for g in groups if not g.shown), key=lambda g: g.name)
+    for group in hidden:
+        group.score, group.average = 0, 0.0
+    return shown + hidden
+
+
+def topic_figures(floor: int) -> list[GroupFigures]:
+    """Share of right answers per topic (the messages that landed), best first."""
+    topic = func.coalesce(Invider.topic, "")
+    rows = db.session.execute(
+        db.select(topic, func.count(func.distinct(Answer.player_id)), func.count(Answer.id),
+                  func.sum(db.case((Answer.correct, 1), else_=0)))
+        .join(Invider, Answer.invider_id == Invider.id)
+        .join(Player, Answer.player_id == Player.id)
+        .where(Player.hidden.is_(False))
+        .group_by(topic)
+    ).all()  # fmt: skip
+    groups = []
+    for name, players, answers, correct in rows:
+        shown = players >= floor
+        groups.append(GroupFigures(name=name, players=players, shown=shown,
+                                   answers=answers if shown else 0,
+                                   share=(correct or 0) / answers if shown and answers else None))
+    return sorted(groups, key=lambda g: (not g.shown, -(g.share or 0), g.name))
+
+
+def participation() -> dict:
+    """Count players, active players, answers and completion (hidden players left out)."""
+    visible = Player.hidden.is_(False)
+    total = db.session.execute(db.select(func.count(Invider.id))).scalar_one()
+    joined, active, complete, answers, correct = db.session.execute(
+        db.select(func.count(Player.id),
+                  func.sum(db.case((Player.found > 0, 1), else_=0)),
+                  func.sum(db.case((Player.found >= max(total, 1), 1), else_=0)),
+                  func.sum(Player.found), func.sum(Player.correct))
+        .where(visible)
+    ).one()  # fmt: skip
+    active, answers, correct = int(active or 0), int(answers or 0), int(correct or 0)
+    return {
+        "joined": joined, "active": active, "complete": int(complete or 0), "answers": answers,
+        "inviders": total, "average_found": round(answers / active, 1) if active else 0.0,
+        "share_correct": correct / answers if answers else None,
+    }  # fmt: skip
+
+
+def results_report(floor: int, podium_size: int = 3) -> Report:
+    """Build the results report: podium, teams, topics and participation."""
+    hunt = db.session.execute(db.select(Hunt).limit(1)).scalar_one_or_none()
+    podium = db.session.execute(
+        db.select(Player).where(Player.hidden.is_(False), Player.found > 0)
+        .order_by(Player.score.desc(), Player.score_at, Player.id).limit(podium_size)
+    ).scalars().all()  # fmt: skip
+    return Report(title=hunt.title if hunt else "", floor=floor, podium=list(podium),
+                  teams=team_figures(floor), topics=topic_figures(floor),
+                  participation=participation())  # fmt: skip
