@@ -485,18 +485,22 @@ def _write_pdf(path: Path, pages: Iterable[tuple[Image.Image, Path | None]], tit
                pool: ThreadPoolExecutor) -> int:
     """Write ``pages`` into a PDF, and each page that names a path into that PNG file."""
     partial = path.with_name(path.name + ".part")
-    with open(partial, "wb") as file:
-        writer = _PdfWriter(file)
-        # PNG encoding releases the GIL: the next page is drawn while others encode.
-        pending: deque[tuple[Future[bytes], Path | None]] = deque()
-        for page, png_path in pages:
-            pending.append((pool.submit(_png, page), png_path))
-            while pending and (len(pending) > 2 or pending[0][0].done()):
-                future, png_path = pending.popleft()
+    try:
+        with open(partial, "wb") as file:
+            writer = _PdfWriter(file)
+            # PNG encoding releases the GIL: the next page is drawn while others encode.
+            pending: deque[tuple[Future[bytes], Path | None]] = deque()
+            for page, png_path in pages:
+                pending.append((pool.submit(_png, page), png_path))
+                while pending and (len(pending) > 2 or pending[0][0].done()):
+                    future, png_path = pending.popleft()
+                    writer.add_png(_save_png(future.result(), png_path))
+            for future, png_path in pending:
                 writer.add_png(_save_png(future.result(), png_path))
-        for future, png_path in pending:
-            writer.add_png(_save_png(future.result(), png_path))
-        writer.close(title)
+            writer.close(title)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     # Renamed once complete: an interrupted run never leaves a half-written PDF.
     os.replace(partial, path)
     return len(writer.pages)
