@@ -14,10 +14,14 @@ RESERVED = {"admin", "administrateur", "administrator", "organisateur", "organis
 FORBIDDEN_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
 
 NAME_WORDS = {
-    "fr": (["Pixel", "Laser", "Comète", "Galaxie", "Turbo", "Néon", "Photon", "Quasar"],
-           ["Pirate", "Chasseur", "Pilote", "Gardien", "Explorateur", "Capitaine"]),
-    "en": (["Pixel", "Laser", "Comet", "Galaxy", "Turbo", "Neon", "Photon", "Quasar"],
-           ["Pirate", "Hunter", "Pilot", "Keeper", "Explorer", "Captain"]),
+    "fr": (["Pixel", "Laser", "Comète", "Galaxie", "Turbo", "Néon", "Photon", "Quasar",
+            "Orbite", "Nova", "Plasma", "Cosmos"],
+           ["Pirate", "Chasseur", "Pilote", "Gardien", "Explorateur", "Capitaine",
+            "Cadet", "Navigateur"]),
+    "en": (["Pixel", "Laser", "Comet", "Galaxy", "Turbo", "Neon", "Photon", "Quasar",
+            "Orbit", "Nova", "Plasma", "Cosmos"],
+           ["Pirate", "Hunter", "Pilot", "Keeper", "Explorer", "Captain",
+            "Cadet", "Navigator"]),
 }  # fmt: skip
 
 
@@ -50,3 +54,13 @@ def generated_name(language: str = "fr") -> str:
     if language == "fr":
         return f"{secrets.choice(second)} {secrets.choice(first)} {secrets.randbelow(90) + 10}"
     return f"{secrets.choice(first)} {secrets.choice(second)} {secrets.randbelow(90) + 10}"
+
+
+def generated_names(language: str = "fr", count: int = 8) -> list[str]:
+    """Return ``count`` distinct generated names, for a "suggest a name" button to cycle."""
+    names: list[str] = []
+    while len(names) < count:
+        name = generated_name(language)
+        if name not in names:
+            names.append(name)
+    return names

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     abort,
+    current_app,
     g,
     redirect,
     render_template,
@@ -16,13 +17,16 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeSerializer
+from markupsafe import Markup
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 
-from invider import current_hunt, ratelimit
+from invider import current_hunt, page_language, ratelimit
 from invider.decks import normalise_code
 from invider.models import Answer, Invider, Player, begin_write, db
-from invider.names import clean_display_name, generated_name, name_key
+from invider.names import clean_display_name, generated_name, generated_names, name_key
+from invider.resume import new_resume_token, player_by_token, qr_svg
 from invider.scoring import find_answer, player_rank, record_answer
 
 bp = Blueprint("play", __name__)
@@ -175,25 +179,75 @@ def join():
         return redirect(target)
     if hunt is None:
         return render_template("play/home.html", hunt=None, total=0)
-    error, name, team = None, request.form.get("name", ""), request.form.get("team") or None
+    generated = hunt.name_mode == "generated"
+    language = page_language()
+    suggestions = generated_names(language)
+    error, name = None, request.form.get("name", "")
+    team = request.values.get("team") or None
+    if request.method == "GET" and request.args.get("suggest"):
+        # The "suggest a name" button without JavaScript: reload with a name filled in.
+        name = suggestions[0]
     if request.method == "POST":
         try:
-            name = clean_display_name(name)
+            if generated:
+                name = read_proposal(request.form.get("proposal")) or suggestions[0]
+            else:
+                name = clean_display_name(name)
             if hunt.teams and team not in hunt.teams:
                 raise ValueError("team")
             if not hunt.teams:
                 team = None
-            g.player = create_player(name, team)
+            if generated:
+                g.player = create_generated_player(name, team, language)
+            else:
+                g.player = create_player(name, team)
         except ValueError as e:
             error = NAME_ERRORS.get(str(e), NAME_ERRORS["empty"])()
         else:
-            session.clear()
-            session["player_id"] = g.player.id
-            session.permanent = True
+            log_in(g.player)
             return redirect(target)
-    return render_template("play/join.html", hunt=hunt, error=error, name=name, team=team,
-                           next=target, suggestion=generated_name(hunt.language)), (
-        400 if error else 200)  # fmt: skip
+    proposal = name if generated and name else suggestions[0]
+    return render_template(
+        "play/join.html", hunt=hunt, error=error, name=name, team=team, next=target,
+        suggestions=suggestions, generated=generated, proposal=proposal,
+        signed_proposal=sign_proposal(proposal),
+    ), (400 if error else 200)  # fmt: skip
+
+
+def proposal_signer() -> URLSafeSerializer:
+    """Return the signer of generated names, so a player cannot swap in a name of their own."""
+    return URLSafeSerializer(current_app.secret_key, salt="invider.generated-name")
+
+
+def sign_proposal(name: str) -> str:
+    """Return ``name`` signed for the hidden field of the join form."""
+    return proposal_signer().dumps(name)
+
+
+def read_proposal(signed: str | None) -> str | None:
+    """Return the generated name carried by ``signed``, or None if it was tampered with."""
+    try:
+        name = proposal_signer().loads(signed or "")
+    except BadSignature:
+        return None
+    return name if isinstance(name, str) else None
+
+
+def create_generated_player(name: str, team: str | None, language: str) -> Player:
+    """Insert a player under the proposed generated name, or a fresh one if it was taken."""
+    for attempt in range(20):
+        try:
+            return create_player(name if attempt == 0 else generated_name(language), team)
+        except ValueError:
+            continue
+    raise ValueError("taken")
+
+
+def log_in(player: Player) -> None:
+    """Make this phone play as ``player``; the session holds only the player id."""
+    session.clear()
+    session["player_id"] = player.id
+    session.permanent = True
 
 
 def create_player(name: str, team: str | None) -> Player:
@@ -212,14 +266,40 @@ def create_player(name: str, team: str | None) -> Player:
 @bp.get("/me")
 @player_required
 def me():
-    """Show the player's collection: found inviders, facts learned, score and rank."""
+    """Show the player's collection, facts learned, score, rank and resume link."""
     found = db.session.execute(
         db.select(Answer, Invider).join(Invider, Answer.invider_id == Invider.id)
         .where(Answer.player_id == g.player.id).order_by(Invider.number)
     ).all()  # fmt: skip
     inviders = db.session.execute(db.select(Invider).order_by(Invider.number)).scalars().all()
+    resume_url = qr = None
+    if g.player.resume_token:
+        resume_url = url_for("play.resume", token=g.player.resume_token, _external=True)
+        qr = Markup(qr_svg(resume_url, _("QR code of your resume link")))
     return render_template("play/me.html", hunt=current_hunt(), player=g.player, found=found,
-                           inviders=inviders, rank=player_rank(g.player))  # fmt: skip
+                           inviders=inviders, rank=player_rank(g.player),
+                           resume_url=resume_url, qr=qr)  # fmt: skip
+
+
+@bp.post("/me/resume")
+@player_required
+def new_resume_link():
+    """Create the player's resume link, or replace it, which revokes the old one."""
+    new_resume_token(g.player.id)
+    return redirect(url_for("play.me") + "#resume")
+
+
+@bp.route("/resume/<token>", methods=["GET", "POST"])
+def resume(token: str):
+    """Ask before continuing as the player of a resume link; only the POST logs in."""
+    player = player_by_token(token)
+    if player is None:
+        return render_template("play/resume.html", hunt=current_hunt(), player=None), 404
+    if request.method == "POST":
+        log_in(player)
+        return redirect(url_for("play.me"))
+    return render_template("play/resume.html", hunt=current_hunt(), player=player, token=token,
+                           current=g.player)  # fmt: skip
 
 
 @bp.post("/lang")
