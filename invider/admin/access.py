@@ -1,4 +1,4 @@
-"""Blueprint for organisers: login, and the control room."""
+"""Organiser access: the password, login and logout, and the guard on every view."""
 
 from __future__ import annotations
 
@@ -19,11 +19,10 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from sqlalchemy import func
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from invider import current_hunt, ratelimit
-from invider.models import AdminSession, Answer, Invider, Player, begin_write, db
+from invider import ratelimit
+from invider.models import AdminSession, AuditEntry, begin_write, db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -79,12 +78,31 @@ def admin_required(view):
     def wrapped(**kwargs):
         load_admin()
         if not g.admin:
-            if request.method == "GET":
+            if request.method in ("GET", "HEAD"):
                 return redirect(url_for("admin.login", next=request.path))
             abort(403)
         return view(**kwargs)
 
     return wrapped
+
+
+def actor() -> str:
+    """Name the organiser login behind this request, for the audit log."""
+    token = session.get("admin") or "?"
+    return f"organiser #{token[:6]} ({request.remote_addr})"
+
+
+def audit(action: str, detail: str = "") -> None:
+    """Add an audit entry to the current transaction; the caller commits."""
+    db.session.add(AuditEntry(actor=actor(), action=action, detail=detail))
+
+
+def safe_admin_next(target: str | None) -> str:
+    """Return ``target`` if it is an organiser page, else the dashboard."""
+    if target and target.startswith("/admin/") and not target.startswith("//"):
+        if "\\" not in target and "://" not in target:
+            return target
+    return url_for("admin.dashboard")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -103,9 +121,11 @@ def login():
             db.session.add(AdminSession(token=token))
             db.session.commit()
             session["admin"] = token
-            return redirect(url_for("admin.dashboard"))
+            return redirect(safe_admin_next(request.form.get("next")))
         error = _("Wrong password.")
-    return render_template("admin/login.html", error=error), 401 if error else 200
+    next_page = request.values.get("next", "")
+    return render_template("admin/login.html", error=error, next=next_page), (
+        401 if error else 200)  # fmt: skip
 
 
 @bp.post("/logout")
@@ -117,22 +137,3 @@ def logout():
     db.session.commit()
     session.pop("admin", None)
     return redirect(url_for("play.home"))
-
-
-@bp.get("/")
-@admin_required
-def dashboard():
-    """Show the hunt status and, for every poster, its scans and answers."""
-    stats = {
-        row.invider_id: row
-        for row in db.session.execute(
-            db.select(Answer.invider_id, func.count(Answer.id).label("answers"),
-                      func.sum(db.case((Answer.correct, 1), else_=0)).label("correct"),
-                      func.max(Answer.created_at).label("last"))
-            .group_by(Answer.invider_id)
-        )
-    }  # fmt: skip
-    inviders = db.session.execute(db.select(Invider).order_by(Invider.number)).scalars().all()
-    players = db.session.execute(db.select(func.count(Player.id))).scalar_one()
-    return render_template("admin/dashboard.html", hunt=current_hunt(), inviders=inviders,
-                           stats=stats, players=players)  # fmt: skip

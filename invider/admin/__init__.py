@@ -1,0 +1,19 @@
+"""Blueprint for organisers: the control room behind the admin password.
+
+``access`` holds the blueprint, the password and the guard; each other module
+adds the views of one part of the day: the hunt, the deck and posters, the
+players, and the results.
+"""
+
+from __future__ import annotations
+
+from invider.admin import deck, hunt, players, results  # noqa: F401  (they register views)
+from invider.admin.access import (
+    admin_required,
+    bp,
+    check_password,
+    ensure_admin_password,
+    load_admin,
+)
+
+__all__ = ["admin_required", "bp", "check_password", "ensure_admin_password", "load_admin"]

@@ -1,0 +1,198 @@
+"""Deck and posters from the control room: upload, preview, apply; printable downloads."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import shutil
+from io import BytesIO
+from pathlib import Path
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from werkzeug.utils import secure_filename
+
+from invider import current_hunt
+from invider.admin.access import admin_required, audit, bp
+from invider.decks import DeckError, load_deck, plan_deck, poster_deck, read_deck
+from invider.models import Invider, begin_write, db
+from invider.posters import PosterError, render_poster_png, render_printables
+from invider.scoring import forget_standings
+
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+PRINTABLES = {
+    "posters.pdf": "posters_pdf", "stickers.pdf": "stickers_pdf",
+    "placement.pdf": "placement_pdf", "placement.csv": "placement_csv",
+    "start-here.pdf": "start_here_pdf",
+}  # fmt: skip
+
+
+def stash_dir() -> Path:
+    """Return the folder where uploaded decks wait for confirmation."""
+    return Path(current_app.instance_path) / "deck-uploads"
+
+
+def stash(data: bytes, filename: str) -> tuple[str, Path]:
+    """Keep an uploaded deck under a random token until the organiser confirms it."""
+    token = secrets.token_urlsafe(18)
+    folder = stash_dir() / token
+    folder.mkdir(parents=True)
+    path = folder / (secure_filename(filename) or "deck.toml")
+    path.write_bytes(data)
+    return token, path
+
+
+def stashed(token: str) -> Path | None:
+    """Return the deck stashed under ``token``, or None."""
+    if not TOKEN_RE.match(token or ""):
+        return None
+    files = sorted((stash_dir() / token).glob("*")) if (stash_dir() / token).is_dir() else []
+    return files[0] if files else None
+
+
+def deck_messages(error: DeckError, path: Path) -> list[str]:
+    """Return the deck errors naming the file as the organiser knows it, not its stash."""
+    return [m.replace(str(path), path.name, 1) for m in error.messages]
+
+
+def deck_files() -> list[Path]:
+    """Return the decks in the deck folder, which the page offers to reload."""
+    folder = Path(current_app.config["DECK_DIR"])
+    return sorted(folder.glob("*.toml")) if folder.is_dir() else []
+
+
+def preview(path: Path, token: str | None):
+    """Validate the deck at ``path`` and render what loading it would change."""
+    try:
+        deck = read_deck(path)
+    except DeckError as e:
+        return render_template("admin/deck.html", errors=deck_messages(e, path),
+                               name=path.name, **deck_page()), 400  # fmt: skip
+    plan = plan_deck(deck)
+    db.session.rollback()
+    return render_template("admin/deck.html", plan=plan, deck=deck, token=token,
+                           name=path.name, **deck_page())  # fmt: skip
+
+
+def deck_page() -> dict:
+    """Return what every rendering of the deck page shows."""
+    inviders = db.session.execute(db.select(Invider).order_by(Invider.number)).scalars().all()
+    return {"hunt": current_hunt(), "inviders": inviders, "files": deck_files()}
+
+
+@bp.get("/deck")
+@admin_required
+def deck():
+    """Show the loaded deck, the upload form, and the printable downloads."""
+    return render_template("admin/deck.html", **deck_page())
+
+
+@bp.post("/deck/upload")
+@admin_required
+def deck_upload():
+    """Validate an uploaded deck and preview its changes; nothing is loaded yet."""
+    upload = request.files.get("deck")
+    if upload is None or not upload.filename:
+        flash(_("Choose a deck file (.toml) to upload."), "error")
+        return redirect(url_for("admin.deck"))
+    token, path = stash(upload.read(), upload.filename)
+    return preview(path, token)
+
+
+@bp.post("/deck/reload")
+@admin_required
+def deck_reload():
+    """Validate a deck from the deck folder and preview its changes."""
+    chosen = request.form.get("file", "")
+    path = next((p for p in deck_files() if p.name == chosen), None)
+    if path is None:
+        flash(_("That deck file is not in the deck folder."), "error")
+        return redirect(url_for("admin.deck"))
+    token, copy = stash(path.read_bytes(), path.name)
+    return preview(copy, token)
+
+
+@bp.post("/deck/apply")
+@admin_required
+def deck_apply():
+    """Load the previewed deck, keeping every poster code and answer."""
+    token = request.form.get("token", "")
+    path = stashed(token)
+    if path is None:
+        flash(_("That preview has expired; upload the deck again."), "error")
+        return redirect(url_for("admin.deck"))
+    try:
+        plan = load_deck(read_deck(path))
+    except DeckError as e:
+        return render_template("admin/deck.html", errors=deck_messages(e, path),
+                               name=path.name, **deck_page()), 400  # fmt: skip
+    finally:
+        shutil.rmtree(path.parent, ignore_errors=True)
+    # load_deck committed the deck; the audit entry follows in its own transaction.
+    begin_write()
+    audit("deck.load", f"{path.name}: {plan.summary()}")
+    db.session.commit()
+    forget_standings()
+    flash(_("Deck loaded: %(summary)s. Print the posters of new inviders.",
+            summary=plan.summary()), "ok")  # fmt: skip
+    return redirect(url_for("admin.deck"))
+
+
+def public_url() -> str:
+    """Return the address printed in QR codes: the configured one, else this page's host."""
+    return (current_app.config.get("PUBLIC_URL") or request.url_root).rstrip("/")
+
+
+def printables_dir() -> Path:
+    """Return the folder of rendered printables for the current deck and address.
+
+    Files are rendered on first download and reused until the deck or the
+    address changes: rendering is a cache, not a change of state.
+    """
+    deck = poster_deck()
+    if deck is None or not deck.items:
+        abort(404)
+    fingerprint = hashlib.sha256(repr((deck, public_url())).encode()).hexdigest()
+    out = Path(current_app.config["PRINTABLES_DIR"])
+    marker = out / ".rendered-for"
+    if not marker.is_file() or marker.read_text() != fingerprint:
+        render_printables(deck, out, public_url())
+        marker.write_text(fingerprint)
+    return out
+
+
+@bp.get("/posters/<name>")
+@admin_required
+def printable(name: str):
+    """Download posters.pdf, the sticker sheet, the placement sheet or the start poster."""
+    if name not in PRINTABLES:
+        abort(404)
+    try:
+        folder = printables_dir()
+    except PosterError as e:
+        flash(_("Posters could not be rendered: %(error)s", error=str(e)), "error")
+        return redirect(url_for("admin.deck"))
+    return send_file(folder / name, as_attachment=True, download_name=name)
+
+
+@bp.get("/posters/poster/<key>.png")
+@admin_required
+def poster_png(key: str):
+    """Download the poster of one invider as a PNG, to reprint a torn one."""
+    deck = poster_deck()
+    item = next((i for i in deck.items if i.key == key), None) if deck else None
+    if item is None:
+        abort(404)
+    png = render_poster_png(deck, item, public_url())
+    return send_file(BytesIO(png), mimetype="image/png", as_attachment=True,
+                     download_name=f"{item.number:02d}-{item.key}.png")  # fmt: skip

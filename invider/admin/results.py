@@ -1,0 +1,138 @@
+"""Results from the control room: CSV exports, the report, anonymise, backup and reset."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from flask import (
+    after_this_request,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from invider import current_hunt
+from invider.admin.access import actor, admin_required, bp
+from invider.backup import BackupError, backup_database, timestamped_name
+from invider.exports import inviders_csv, results_csv
+from invider.models import db, utcnow
+from invider.moderation import anonymise_players, reset_hunt
+from invider.report import results_report
+from invider.scoring import forget_standings
+
+
+def csv_response(text: str, name: str):
+    """Return CSV text as a download."""
+    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    return current_app.response_class(
+        text.encode("utf-8"), mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.csv"',
+                 "Cache-Control": "no-store"},
+    )  # fmt: skip
+
+
+def privacy_floor() -> int:
+    """Return the smallest group that gets team or topic figures."""
+    return max(1, int(current_app.config.get("PRIVACY_FLOOR", 5)))
+
+
+def backups_dir() -> Path:
+    """Return the folder of automatic backups (taken before a reset)."""
+    return Path(current_app.instance_path) / "backups"
+
+
+@bp.get("/results")
+@admin_required
+def results():
+    """Offer the exports, the report, and the end-of-hunt actions."""
+    return render_template("admin/results.html", hunt=current_hunt(), floor=privacy_floor())
+
+
+@bp.get("/results/players.csv")
+@admin_required
+def players_csv():
+    """Download the players' results as CSV (UTF-8 with BOM, formulas neutralised)."""
+    return csv_response(results_csv(), "players")
+
+
+@bp.get("/results/inviders.csv")
+@admin_required
+def inviders_csv_view():
+    """Download every invider's answers and share of right answers as CSV."""
+    return csv_response(inviders_csv(), "inviders")
+
+
+@bp.get("/results/report")
+@admin_required
+def report():
+    """Show the one-page results report for leadership, ready to print."""
+    return render_template("admin/report.html", hunt=current_hunt(),
+                           report=results_report(privacy_floor()), now=utcnow())  # fmt: skip
+
+
+@bp.post("/anonymise")
+@admin_required
+def anonymise():
+    """Replace every display name with "Player 123", keeping every figure."""
+    hunt = current_hunt()
+    if request.form.get("confirm", "").strip().casefold() != "anonymise":
+        flash(_("Type ANONYMISE to confirm."), "error")
+        return redirect(url_for("admin.results"))
+    count = anonymise_players(actor(), hunt.language if hunt else "en")
+    forget_standings()
+    flash(_("%(count)d player names were anonymised.", count=count), "ok")
+    return redirect(url_for("admin.results"))
+
+
+@bp.post("/backup")
+@admin_required
+def backup():
+    """Download a consistent copy of the live database."""
+    folder = Path(tempfile.mkdtemp(prefix="invider-backup-"))
+    name = timestamped_name("invider")
+    try:
+        path = backup_database(current_app.config["SQLALCHEMY_DATABASE_URI"], folder / name)
+    except BackupError as e:
+        folder.rmdir()
+        flash(_("No backup: %(error)s", error=str(e)), "error")
+        return redirect(url_for("admin.results"))
+
+    @after_this_request
+    def clean(response):
+        # The file is open and streaming: unlinking keeps it readable until sent.
+        path.unlink(missing_ok=True)
+        folder.rmdir()
+        return response
+
+    return send_file(path, as_attachment=True, download_name=name,
+                     mimetype="application/vnd.sqlite3")  # fmt: skip
+
+
+@bp.post("/reset")
+@admin_required
+def reset():
+    """Delete every player and answer after a backup; the deck and poster codes stay."""
+    hunt = current_hunt()
+    typed = " ".join(request.form.get("title", "").split())
+    if hunt is None or typed != " ".join(hunt.title.split()):
+        flash(_("Type the hunt title exactly to reset the hunt."), "error")
+        return redirect(url_for("admin.results"))
+    try:
+        path = backup_database(current_app.config["SQLALCHEMY_DATABASE_URI"],
+                               backups_dir() / timestamped_name("before-reset"))  # fmt: skip
+    except BackupError as e:
+        flash(_("The hunt was not reset, since no backup could be taken: %(error)s",
+                error=str(e)), "error")  # fmt: skip
+        return redirect(url_for("admin.results"))
+    count = reset_hunt(actor(), str(path))
+    db.session.remove()
+    forget_standings()
+    flash(_("The hunt was reset: %(count)d players removed. Backup: %(path)s",
+            count=count, path=str(path)), "ok")  # fmt: skip
+    return redirect(url_for("admin.results"))
