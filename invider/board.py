@@ -1,26 +1,51 @@
-"""Blueprint for the standings: phone leaderboard, its JSON, and the big screen."""
+"""Blueprint for the standings: phone leaderboard, its JSON, the big screen and its data."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from flask import Blueprint, Response, g, render_template, request
 
 from invider import current_hunt
+from invider.figures import screen_snapshot
 from invider.models import db
 from invider.scoring import player_rank, public_standings
+from invider.sprites import PALETTE
 
 bp = Blueprint("board", __name__)
 
 DEFAULT_LIMIT, MAX_LIMIT = 50, 1000
 
 
+def shared_json(body: bytes, digest: str) -> Response:
+    """Answer with a shared JSON body and its ETag, or 304 when the client has it."""
+    if request.if_none_match.contains_weak(digest):
+        response = Response(status=304)
+    else:
+        response = Response(body, mimetype="application/json")
+    response.set_etag(digest, weak=True)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
 @bp.get("/leaderboard")
 def leaderboard():
-    """Show the top 50 and the player's own row, even outside the top 50."""
+    """Show the top 50 and the player's own row, even outside the top 50.
+
+    The rows come from the shared cache; the player's own row is looked up for this
+    request only (their live score, even while the public standings are frozen).
+    """
     standings = public_standings()
     me = g.player
-    rank = player_rank(me) if me is not None else None
-    return render_template("board/leaderboard.html", hunt=current_hunt(), standings=standings,
-                           rows=standings.players[:DEFAULT_LIMIT], me=me, my_rank=rank)
+    mine = None
+    if me is not None and not me.hidden:
+        mine = {"id": me.id, "rank": player_rank(me), "score": me.score, "found": me.found}
+    response = Response(render_template(
+        "board/leaderboard.html", hunt=current_hunt(), standings=standings,
+        rows=standings.players[:DEFAULT_LIMIT], mine=mine))  # fmt: skip
+    # The page holds the player's own row: no shared cache may keep it.
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
 
 
 @bp.get("/leaderboard.json")
@@ -31,21 +56,24 @@ def leaderboard_json():
     except ValueError:
         limit = DEFAULT_LIMIT
     limit = max(1, min(limit, MAX_LIMIT))
-    body, digest = public_standings().json_body(limit)
-    if request.if_none_match.contains_weak(digest):
-        response = Response(status=304)
-    else:
-        response = Response(body, mimetype="application/json")
-    response.set_etag(digest, weak=True)
-    response.headers["Cache-Control"] = "no-cache"
-    return response
+    return shared_json(*public_standings().json_body(limit))
 
 
 @bp.get("/screen")
 def screen():
     """Show the big screen for leadership; its script keeps it up to date."""
-    return render_template("board/screen.html", hunt=current_hunt(),
-                           standings=public_standings())
+    data = screen_snapshot().content
+    change = data["hunt"]["next_change"]
+    change_at = datetime.fromisoformat(change["at"]) if change else None
+    return render_template("board/screen.html", hunt=current_hunt(), data=data,
+                           change_at=change_at, palette=PALETTE)  # fmt: skip
+
+
+@bp.get("/screen.json")
+def screen_json():
+    """Return the big screen's data (standings, feed, progress, topics), with an ETag."""
+    snapshot = screen_snapshot()
+    return shared_json(snapshot.body, snapshot.digest)
 
 
 @bp.get("/healthz")

@@ -117,8 +117,6 @@ class Player(db.Model):
     the same transaction as each answer so standings are one indexed read.
     """
 
-    __table_args__ = (Index("ix_player_ranking", "hidden", "score", "score_at", "id"),)
-
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(40))
     # Case-folded name: unique so "Alice" and "ALICE" cannot both join.
@@ -137,6 +135,11 @@ class Player(db.Model):
     answers: Mapped[list[Answer]] = relationship(
         back_populates="player", cascade="all, delete-orphan", passive_deletes=True
     )
+
+
+# The ranking order itself (score descending, then earliest, then id): SQLite reads the
+# standings straight from this index; with an ascending score it sorted in a temp B-tree.
+Index("ix_player_ranking", Player.hidden, Player.score.desc(), Player.score_at, Player.id)
 
 
 class Answer(db.Model):

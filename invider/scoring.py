@@ -120,20 +120,22 @@ def public_standings() -> Standings:
 
 
 def forget_standings() -> None:
-    """Drop the cached standings of this process (after an organiser changed them)."""
+    """Drop the cached standings and screen data of this process (after an organiser change)."""
     current_app.extensions.pop("invider.standings", None)
+    current_app.extensions.pop("invider.screen", None)
 
 
-def compute_standings(now: datetime | None = None) -> Standings:
+def compute_standings(now: datetime | None = None, live: bool = False) -> Standings:
     """Rank visible players by score, then by who reached that score first.
 
     After the freeze time, scores are rebuilt from the answers given before it,
-    so the public standings stay as they were at the freeze.
+    so the public standings stay as they were at the freeze. Organisers pass
+    ``live=True`` to see the current scores whatever the freeze.
     """
     now = now or utcnow()
     hunt = db.session.execute(db.select(Hunt).limit(1)).scalar_one_or_none()
     status = hunt.status(now) if hunt else "closed"
-    frozen = bool(hunt and status in ("frozen", "closed") and hunt.freeze_at
+    frozen = bool(not live and hunt and status in ("frozen", "closed") and hunt.freeze_at
                   and now >= hunt.freeze_at and not hunt.status_override)  # fmt: skip
     total = db.session.execute(db.select(func.count(Invider.id))).scalar_one()
     if frozen:

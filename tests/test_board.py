@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from conftest import Actions
 
 from invider.models import Answer, Hunt, Player, db
+from invider.scoring import compute_standings
 
 
 def player(app, name, team="Red"):
@@ -33,7 +34,8 @@ def test_ranking_by_score_then_who_reached_it_first(app, client):
     alice.answer("launch", choice="July 2015")    # Alice reaches 10 second
     carol.answer("services", answer="133")        # Carol has 20
     bob.answer("partners", choice="12")           # a later wrong answer does not move Bob
-    names = [(p["rank"], p["name"], p["score"]) for p in client.get("/leaderboard.json").get_json()["players"]]
+    rows = client.get("/leaderboard.json").get_json()["players"]
+    names = [(p["rank"], p["name"], p["score"]) for p in rows]
     assert names == [(1, "Carol", 20), (2, "Bob", 10), (3, "Alice", 10), (4, "Dave", 0)]
 
 
@@ -103,4 +105,77 @@ def test_frozen_standings_stay_as_at_the_freeze(app, client):
     with app.app_context():
         assert db.session.execute(db.select(Player.score)).scalar_one() == 30
         assert len(db.session.execute(db.select(Answer)).all()) == 2
-    assert "Score: 30" in alice.client.get("/me").get_data(as_text=True)
+    me = alice.client.get("/me").get_data(as_text=True)
+    assert '<span class="stat-label">Score</span> <strong>30</strong>' in me
+
+
+def freeze_now(app) -> None:
+    """Set the freeze time to a moment ago: the standings freeze with what is there now."""
+    with app.app_context():
+        hunt = db.session.execute(db.select(Hunt)).scalar_one()
+        hunt.freeze_at = datetime.now(UTC) - timedelta(microseconds=1)
+        db.session.commit()
+
+
+def test_frozen_leaderboard_shows_my_own_row_live(app, client):
+    alice, bob = player(app, "Alice"), player(app, "Bob")
+    alice.answer("launch", choice="July 2015")
+    freeze_now(app)
+    bob.answer("services", answer="133")        # after the freeze: Bob has 20, publicly 0
+    public = client.get("/leaderboard.json").get_json()["players"]
+    assert [(p["name"], p["score"]) for p in public] == [("Alice", 10), ("Bob", 0)]
+    page = bob.client.get("/leaderboard").get_data(as_text=True)
+    assert '<tr class="me" aria-current="true"><td>2</td><td>Bob</td><td>Red</td>' \
+           '<td class="num">20</td><td class="num">1</td></tr>' in page
+    assert '<tr><td>1</td><td>Alice</td><td>Red</td><td class="num">10</td>' in page
+    assert "The standings are frozen" in page
+
+
+def test_organiser_standings_stay_live_after_the_freeze(app):
+    alice, bob = player(app, "Alice"), player(app, "Bob")
+    alice.answer("launch", choice="July 2015")
+    freeze_now(app)
+    bob.answer("services", answer="133")
+    with app.app_context():
+        public, live = compute_standings(), compute_standings(live=True)
+    assert public.frozen and not live.frozen
+    assert [(p["name"], p["score"]) for p in public.players] == [("Alice", 10), ("Bob", 0)]
+    assert [(p["name"], p["score"]) for p in live.players] == [("Bob", 20), ("Alice", 10)]
+    assert [(t["name"], t["score"]) for t in live.teams][:1] == [("Red", 30)]
+
+
+def test_my_row_outside_the_top_50_is_shown(app):
+    for i in range(50):
+        player(app, f"P{i:02}").answer("launch", choice="July 2015")
+    last = player(app, "Last")
+    page = last.client.get("/leaderboard").get_data(as_text=True)
+    assert "You: rank 51, 0 points" in page
+    assert "<tr><td>50</td>" in page and "<td>Last</td>" not in page
+
+
+def test_shared_cache_never_serves_one_players_row_to_another(app):
+    app.config["STANDINGS_CACHE_SECONDS"] = 3600  # every request below shares one cache
+    alice, bob = player(app, "Alice"), player(app, "Bob")
+    alice_page = alice.client.get("/leaderboard")
+    bob_page = bob.client.get("/leaderboard").get_data(as_text=True)
+    anonymous = app.test_client().get("/leaderboard").get_data(as_text=True)
+    assert '<tr class="me" aria-current="true"><td>1</td><td>Alice</td>' in alice_page.text
+    assert '<tr class="me" aria-current="true"><td>2</td><td>Bob</td>' in bob_page
+    assert bob_page.count('class="me"') == 1 and 'data-me="Bob"' in bob_page
+    assert "Alice" in bob_page and 'data-me="Alice"' not in bob_page
+    assert 'class="me"' not in anonymous and "data-me=" not in anonymous
+    assert alice_page.headers["Cache-Control"] == "private, no-cache"
+    # The shared JSON is the same bytes whoever asks: nothing personal in it.
+    bodies = {c.get("/leaderboard.json").data for c in (alice.client, bob.client)}
+    assert len(bodies) == 1 and b"aria-current" not in bodies.pop()
+
+
+def test_ranking_query_reads_the_index_without_sorting(app):
+    from sqlalchemy.dialects import sqlite
+
+    with app.app_context():
+        query = (db.select(Player.id).where(Player.hidden.is_(False))
+                 .order_by(Player.score.desc(), Player.score_at, Player.id))  # fmt: skip
+        sql = str(query.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
+        plan = " ".join(r[-1] for r in db.session.execute(db.text("EXPLAIN QUERY PLAN " + sql)))
+    assert "ix_player_ranking" in plan and "TEMP B-TREE" not in plan

@@ -1,52 +1,67 @@
-// Keeps the standings tables up to date without reloading the page.
-// Names are untrusted: every cell is set with textContent, never as HTML.
+// Keeps the phone leaderboard up to date while it is visible, without reloading.
+// Names are untrusted: every cell is set with textContent, never as HTML. The player's
+// own row is recognised by name (names are unique) and keeps the live score the server
+// rendered for this phone, since the shared JSON never holds anything personal.
 (function () {
   "use strict";
-  var root = document.querySelector("[data-source]");
-  if (!root) return;
-  var source = root.getAttribute("data-source");
+  var table = document.getElementById("players");
+  if (!table) return;
+  var source = table.getAttribute("data-source");
+  var me = table.getAttribute("data-me");
+  var frozen = table.getAttribute("data-frozen") === "true";
   var etag = null;
-  var connection = document.getElementById("connection");
+  var PLAYER_COLUMNS = ["rank", "name", "team", "score", "found"];
+  var TEAM_COLUMNS = ["rank", "name", "average", "score", "players"];
 
-  function fill(tbody, rows, columns) {
-    var body = document.createDocumentFragment();
-    rows.forEach(function (row) {
-      var tr = document.createElement("tr");
-      columns.forEach(function (col) {
-        var td = document.createElement("td");
+  function setRows(tbody, rows, columns, mark) {
+    // Reuse existing rows and cells so the page does not flicker.
+    while (tbody.rows.length > rows.length) tbody.deleteRow(-1);
+    rows.forEach(function (row, i) {
+      var tr = tbody.rows[i] || tbody.insertRow(-1);
+      while (tr.cells.length > columns.length) tr.deleteCell(-1);
+      columns.forEach(function (col, j) {
+        var td = tr.cells[j] || tr.insertCell(-1);
         var value = row[col];
-        td.textContent = value === null || value === undefined ? "" : String(value);
-        if (typeof value === "number" && col !== "rank") td.className = "num";
-        tr.appendChild(td);
+        var text = value === null || value === undefined ? "" : String(value);
+        if (td.textContent !== text) td.textContent = text;
+        td.className = j >= 2 && col !== "team" ? "num" : "";
       });
-      body.appendChild(tr);
+      if (mark) mark(tr, row);
     });
-    tbody.replaceChildren(body);
+  }
+
+  function markMe(tr, row) {
+    var mine = me !== null && row.name === me;
+    tr.classList.toggle("me", mine);
+    if (mine) {
+      tr.setAttribute("aria-current", "true");
+      if (frozen) {
+        tr.cells[3].textContent = table.getAttribute("data-me-score");
+        tr.cells[4].textContent = table.getAttribute("data-me-found");
+      }
+    } else {
+      tr.removeAttribute("aria-current");
+    }
   }
 
   function render(data) {
-    var players = document.querySelector("#players tbody");
-    var teams = document.querySelector("#teams tbody");
-    var big = document.body.classList.contains("screen");
-    if (players && big) fill(players, data.players.slice(0, 10), ["rank", "name", "team", "score"]);
-    if (teams && big) fill(teams, data.teams, ["rank", "name", "average", "players"]);
+    if (data.players.length) setRows(table.tBodies[0], data.players, PLAYER_COLUMNS, markMe);
+    var teams = document.getElementById("teams");
+    if (teams) setRows(teams.tBodies[0], data.teams, TEAM_COLUMNS);
   }
 
   function poll() {
     if (document.hidden) return;
     var headers = etag ? { "If-None-Match": etag } : {};
     fetch(source, { headers: headers, cache: "no-cache" }).then(function (response) {
-      if (connection) connection.textContent = "";
-      if (response.status === 304) return null;
-      if (!response.ok) throw new Error(response.status);
+      if (response.status === 304 || !response.ok) return null;
       etag = response.headers.get("ETag");
       return response.json();
     }).then(function (data) {
       if (data) render(data);
-    }).catch(function () {
-      if (connection) connection.textContent = connection.getAttribute("data-reconnecting") || "…";
-    });
+    }).catch(function () { /* the next poll retries */ });
   }
 
-  setInterval(poll, 2000);
+  setInterval(poll, 4000);
+  document.addEventListener("visibilitychange", poll);
 })();
