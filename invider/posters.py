@@ -9,28 +9,23 @@ from __future__ import annotations
 
 import csv
 import ipaddress
-import os
 import re
-import struct
-from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
-from io import BytesIO
 from pathlib import Path
-from typing import BinaryIO
 from urllib.parse import urlsplit
 
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
 from qrcode.constants import ERROR_CORRECT_H, ERROR_CORRECT_M, ERROR_CORRECT_Q
 
+from invider.pdf import DPI, png_bytes, write_pdf
 from invider.sprites import HEIGHT as SPRITE_HEIGHT
 from invider.sprites import WIDTH as SPRITE_WIDTH
 from invider.sprites import sprite_grid
 
-DPI = 300
 PAPERS = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}
 FONTS = Path(__file__).parent / "static" / "fonts"
 BLACK, WHITE = 0, 255
@@ -412,106 +407,6 @@ def _placement(deck: PosterDeck, paper: str) -> Iterator[Image.Image]:
         yield page
 
 
-def _png(page: Image.Image) -> bytes:
-    buffer = BytesIO()
-    page.save(buffer, "PNG", dpi=(DPI, DPI))
-    return buffer.getvalue()
-
-
-class _PdfWriter:
-    """Write a PDF of full-page bilevel images, one page at a time.
-
-    Each page reuses the zlib data of its PNG (PDF's Flate filter with PNG predictors
-    reads it as is), so a page is encoded once, and memory holds one page, not the
-    document. Pillow's own ``append=True`` re-parses the whole file at every page.
-    """
-
-    def __init__(self, file: BinaryIO) -> None:
-        self.file = file
-        self.offsets = [0, 0]  # 1: catalog and 2: page tree, written last
-        self.pages: list[int] = []
-        file.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-
-    def _object(self, body: bytes, stream: bytes | None = None, number: int = 0) -> int:
-        if not number:
-            self.offsets.append(0)
-            number = len(self.offsets)
-        self.offsets[number - 1] = self.file.tell()
-        self.file.write(b"%d 0 obj\n%s\n" % (number, body))
-        if stream is not None:
-            self.file.write(b"stream\n%s\nendstream\n" % stream)
-        self.file.write(b"endobj\n")
-        return number
-
-    def add_png(self, png: bytes) -> None:
-        """Add a page showing a bilevel PNG at 300 dpi."""
-        width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", png[16:29])
-        assert (depth, colour, interlace) == (1, 0, 0), "expected a bilevel PNG"
-        data, at = [], 8
-        while at < len(png):
-            (length,) = struct.unpack(">I", png[at : at + 4])
-            if png[at + 4 : at + 8] == b"IDAT":
-                data.append(png[at + 8 : at + 8 + length])
-            at += length + 12
-        stream = b"".join(data)
-        image = self._object(
-            b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray"
-            b" /BitsPerComponent 1 /Filter /FlateDecode /DecodeParms << /Predictor 15"
-            b" /Colors 1 /BitsPerComponent 1 /Columns %d >> /Length %d >>"
-            % (width, height, width, len(stream)), stream)
-        size = b"%.2f %.2f" % (width * 72 / DPI, height * 72 / DPI)
-        draw = b"q %s 0 0 %s 0 0 cm /Im Do Q" % tuple(size.split())
-        content = self._object(b"<< /Length %d >>" % len(draw), draw)
-        self.pages.append(self._object(
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %s] /Contents %d 0 R"
-            b" /Resources << /XObject << /Im %d 0 R >> >> >>" % (size, content, image)))
-
-    def close(self, title: str) -> None:
-        """Write the page tree, document title and cross-reference table."""
-        kids = b" ".join(b"%d 0 R" % page for page in self.pages)
-        self._object(b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(self.pages)),
-                     number=2)
-        self._object(b"<< /Type /Catalog /Pages 2 0 R >>", number=1)
-        encoded = ("\ufeff" + title).encode("utf-16-be").hex().encode()
-        info = self._object(b"<< /Title <%s> /Producer (Invider) >>" % encoded)
-        xref = self.file.tell()
-        self.file.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(self.offsets) + 1))
-        self.file.write(b"".join(b"%010d 00000 n \n" % offset for offset in self.offsets))
-        self.file.write(b"trailer\n<< /Size %d /Root 1 0 R /Info %d 0 R >>\nstartxref\n%d\n"
-                        b"%%%%EOF\n" % (len(self.offsets) + 1, info, xref))
-
-
-def _write_pdf(path: Path, pages: Iterable[tuple[Image.Image, Path | None]], title: str,
-               pool: ThreadPoolExecutor) -> int:
-    """Write ``pages`` into a PDF, and each page that names a path into that PNG file."""
-    partial = path.with_name(path.name + ".part")
-    try:
-        with open(partial, "wb") as file:
-            writer = _PdfWriter(file)
-            # PNG encoding releases the GIL: the next page is drawn while others encode.
-            pending: deque[tuple[Future[bytes], Path | None]] = deque()
-            for page, png_path in pages:
-                pending.append((pool.submit(_png, page), png_path))
-                while pending and (len(pending) > 2 or pending[0][0].done()):
-                    future, png_path = pending.popleft()
-                    writer.add_png(_save_png(future.result(), png_path))
-            for future, png_path in pending:
-                writer.add_png(_save_png(future.result(), png_path))
-            writer.close(title)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    # Renamed once complete: an interrupted run never leaves a half-written PDF.
-    os.replace(partial, path)
-    return len(writer.pages)
-
-
-def _save_png(png: bytes, path: Path | None) -> bytes:
-    if path is not None:
-        path.write_bytes(png)
-    return png
-
-
 def _check(deck: PosterDeck, paper: str) -> None:
     if deck.language not in TEXTS:
         raise PosterError(f"unknown poster language {deck.language!r}: use 'fr' or 'en'")
@@ -536,7 +431,7 @@ def render_poster_png(
 ) -> bytes:
     """Return one poster as a black and white PNG at 300 dpi."""
     _check(deck, paper)
-    return _png(_poster(deck, item, check_public_url(public_url, allow_local=True), paper))
+    return png_bytes(_poster(deck, item, check_public_url(public_url, allow_local=True), paper))
 
 
 def render_printables(
@@ -558,16 +453,16 @@ def render_printables(
     pngs = tuple(out / "png" / f"{i.number:0{width}d}-{i.key}.png" for i in deck.items)
     six = [deck.items[i : i + 6] for i in range(0, len(deck.items), 6)]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        _write_pdf(out / "start-here.pdf", [(_start_here(deck, base, paper),
+        write_pdf(out / "start-here.pdf", [(_start_here(deck, base, paper),
                                               out / "start-here.png")], deck.title, pool)
         posters = (
             (_poster(deck, i, base, paper), p) for i, p in zip(deck.items, pngs, strict=True)
         )
-        poster_pages = _write_pdf(out / "posters.pdf", posters, deck.title, pool)
+        poster_pages = write_pdf(out / "posters.pdf", posters, deck.title, pool)
         stickers = ((_stickers(deck, items, base, paper), None) for items in six)
-        sticker_pages = _write_pdf(out / "stickers.pdf", stickers, deck.title, pool)
+        sticker_pages = write_pdf(out / "stickers.pdf", stickers, deck.title, pool)
         placement = ((page, None) for page in _placement(deck, paper))
-        placement_pages = _write_pdf(out / "placement.pdf", placement, deck.title, pool)
+        placement_pages = write_pdf(out / "placement.pdf", placement, deck.title, pool)
     with open(out / "placement.csv", "w", encoding="utf-8-sig", newline="") as file:
         writer = csv.writer(file)
         writer.writerow(["number", "key", "code", "location", "topic", "url"])
