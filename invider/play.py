@@ -28,6 +28,7 @@ from invider.models import Answer, Invider, Player, begin_write, db
 from invider.names import clean_display_name, generated_name, generated_names, name_key
 from invider.resume import new_resume_token, player_by_token, qr_svg
 from invider.scoring import find_answer, player_rank, record_answer
+from invider.wordlist import check_allowed
 
 bp = Blueprint("play", __name__)
 
@@ -193,6 +194,7 @@ def join():
                 name = read_proposal(request.form.get("proposal")) or suggestions[0]
             else:
                 name = clean_display_name(name)
+                check_allowed(name)
             if hunt.teams and team not in hunt.teams:
                 raise ValueError("team")
             if not hunt.teams:

@@ -1,4 +1,4 @@
-"""Names refused at join (a word list the organiser can extend) and generated names."""
+"""Names refused at join: a French and English word list the organiser can extend."""
 
 from __future__ import annotations
 
@@ -8,14 +8,10 @@ from pathlib import Path
 
 from flask import current_app
 
-from invider.models import Hunt, Player, db
-from invider.names import clean_display_name, generated_name, name_key
-
 BUILTIN = Path(__file__).parent / "data" / "banned-names.txt"
 INSTANCE_FILE = "banned-names.txt"
 # Digits and signs people use to dodge a filter ("sh1t", "@ss").
 LOOKALIKES = str.maketrans("013457@$", "oieastas")
-GENERATED_TRIES = 30
 
 _cache: dict[tuple[str, float], frozenset[str]] = {}
 
@@ -75,22 +71,3 @@ def check_allowed(name: str) -> None:
     if is_banned(name, banned_words(current_app.instance_path)):
         raise ValueError("reserved")
 
-
-def unused_generated_name(language: str) -> str:
-    """Return a generated invader name no player uses yet."""
-    for _ in range(GENERATED_TRIES):
-        name = generated_name(language)
-        taken = db.session.execute(
-            db.select(Player.id).where(Player.name_key == name_key(name))).first()  # fmt: skip
-        if taken is None:
-            return name
-    return name  # the unique constraint still stops a duplicate: the player tries again
-
-
-def name_for_join(hunt: Hunt, typed: str) -> str:
-    """Return the name a joining player gets: the typed one, checked, or a generated one."""
-    if hunt.name_mode == "generated":
-        return unused_generated_name(hunt.language)
-    name = clean_display_name(typed)
-    check_allowed(name)
-    return name
