@@ -76,6 +76,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.setdefault("SESSION_COOKIE_SECURE", public_url.startswith("https://"))
 
     db.init_app(app)
+    from invider.schema import migrate
+
+    migrate.init_app(app, db)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
 

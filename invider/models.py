@@ -234,5 +234,7 @@ def begin_write() -> None:
 
 
 def create_schema() -> None:
-    """Create the tables that do not exist yet."""
-    db.create_all()
+    """Bring the schema up to date: Alembic migrations up to the latest revision."""
+    from invider.schema import upgrade_schema
+
+    upgrade_schema()

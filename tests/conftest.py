@@ -57,7 +57,28 @@ def deck_file(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def app(tmp_path: Path, deck_file: Path):
+def db_url() -> str | None:
+    """The database the app fixture uses: None for a SQLite file in tmp_path.
+
+    A test module overrides it with ``any_db_url`` to run on PostgreSQL too.
+    """
+    return None
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db_url(request):
+    """A SQLite file, then a fresh PostgreSQL schema dropped after the test."""
+    if request.param == "sqlite":
+        yield None
+        return
+    from databases import postgres_schema
+
+    with postgres_schema() as url:
+        yield url
+
+
+@pytest.fixture
+def app(tmp_path: Path, deck_file: Path, db_url: str | None):
     app = create_app({
         "TESTING": True,
         "INSTANCE": str(tmp_path / "instance"),
@@ -65,6 +86,7 @@ def app(tmp_path: Path, deck_file: Path):
         "STANDINGS_CACHE_SECONDS": 0,
         "PUBLIC_URL": "http://192.168.1.20:8000",
         "PRINTABLES_DIR": str(tmp_path / "printables"),
+        **({"DATABASE_URL": db_url} if db_url else {}),
     })  # fmt: skip
     with app.app_context():
         create_schema()
