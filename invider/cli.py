@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, with_appcontext
 
 from invider.decks import DeckError, load_deck, poster_deck, read_deck
 from invider.models import Hunt, create_schema, db
@@ -39,6 +39,7 @@ def fail(messages: list[str] | str) -> None:
 @click.command("load")
 @click.argument("deck", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--check", is_flag=True, help="Validate only; write nothing.")
+@with_appcontext
 def load_command(deck: Path, check: bool) -> None:
     """Validate a deck and upsert it into the database."""
     try:
@@ -59,6 +60,7 @@ def load_command(deck: Path, check: bool) -> None:
 @click.option("--public-url", default=None, help="Address printed in the QR codes.")
 @click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4")
 @click.option("--allow-local", is_flag=True, help="Accept an address phones cannot reach.")
+@with_appcontext
 def posters_command(out: Path | None, public_url: str | None, paper: str,
                     allow_local: bool) -> None:  # fmt: skip
     """Render posters.pdf, placement.pdf and one PNG per poster."""
@@ -81,6 +83,7 @@ def posters_command(out: Path | None, public_url: str | None, paper: str,
 @click.command("export")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="CSV file to write (default: standard output).")
+@with_appcontext
 def export_command(out: Path | None) -> None:
     """Write the results as CSV (UTF-8 with BOM, opens in Excel)."""
     from invider.exports import results_csv
@@ -90,7 +93,7 @@ def export_command(out: Path | None) -> None:
     if out is None:
         click.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8")
+        out.write_text(text, encoding="utf-8", newline="")  # keep the CSV's \r\n as is
         click.echo(f"Wrote {out}")
 
 
@@ -117,6 +120,7 @@ def find_deck(folder: Path) -> Path | None:
 @click.option("--port", default=8000, type=int)
 @click.option("--workers", default=None, type=click.IntRange(1, 64),
               help="Worker processes (default: 2 per core, at least 2).")
+@with_appcontext
 def serve_command(host: str, port: int, workers: int | None) -> None:
     """Prepare the database, deck, password and posters, then serve with gunicorn."""
     from invider.admin import ensure_admin_password

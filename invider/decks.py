@@ -100,18 +100,22 @@ class _Lines:
         self.keys: dict[tuple[str, int, str], int] = {}
         counts: dict[str, int] = {}
         table: tuple[str, int] = ("", 0)
-        depth = 0  # inside a multi-line array, lines are values, not keys
-        for number, line in enumerate(text.splitlines(), start=1):
-            if depth == 0 and (m := self.HEADER.match(line)):
+        # Inside a multi-line array or string, lines are values, not keys.
+        depth, quote = 0, ""
+        # TOML counts lines by "\n" only; str.splitlines() also splits on U+2028 and others.
+        for number, line in enumerate(text.split("\n"), start=1):
+            free = depth == 0 and not quote
+            if free and (m := self.HEADER.match(line)):
                 name = m.group(2).strip().strip("\"'")
                 index = counts.get(name, -1) + 1 if m.group(1) == "[[" else 0
                 counts[name] = index
                 table = (name, index)
                 self.tables.setdefault(table, number)
                 continue
-            if depth == 0 and (m := self.ASSIGN.match(line)):
+            if free and (m := self.ASSIGN.match(line)):
                 self.keys.setdefault((*table, m.group(1).strip("\"'")), number)
-            depth = max(0, depth + _bracket_balance(line))
+            balance, quote = _bracket_balance(line, quote)
+            depth = max(0, depth + balance)
 
     def of(self, table: str, index: int = 0, key: str | None = None) -> int:
         """Return the line of ``key`` in a table, else the table header, else 1."""
@@ -120,12 +124,27 @@ class _Lines:
         return self.tables.get((table, index), 1)
 
 
-def _bracket_balance(line: str) -> int:
-    """Count ``[`` minus ``]`` outside strings and comments (good enough for arrays)."""
-    balance, quote = 0, ""
-    for ch in line:
+def _bracket_balance(line: str, quote: str = "") -> tuple[int, str]:
+    """Count ``[`` minus ``]`` outside strings and comments (good enough for arrays).
+
+    ``quote`` is the multi-line string (\"\"\" or ''') still open from the line
+    before; the one still open at the end of this line is returned with the count.
+    """
+    balance, i = 0, 0
+    while i < len(line):
+        ch = line[i]
         if quote:
-            quote = "" if ch == quote else quote
+            if ch == "\\" and quote[0] == '"':  # basic strings have escapes
+                i += 2
+                continue
+            if line.startswith(quote, i):
+                i += len(quote)
+                quote = ""
+                continue
+        elif line.startswith(('"""', "'''"), i):
+            quote = line[i : i + 3]
+            i += 3
+            continue
         elif ch in "\"'":
             quote = ch
         elif ch == "#":
@@ -134,7 +153,8 @@ def _bracket_balance(line: str) -> int:
             balance += 1
         elif ch == "]":
             balance -= 1
-    return balance
+        i += 1
+    return balance, quote if len(quote) == 3 else ""
 
 
 def read_deck(path: str | Path) -> Deck:
@@ -208,7 +228,10 @@ def validate_deck(data: dict, name: str, lines: _Lines) -> Deck:
 
     raw_inviders = data.get("invider", [])
     if not isinstance(raw_inviders, list) or not raw_inviders:
-        err(1, "the deck has no [[invider]]")
+        err(lines.of("invider"), "the deck has no [[invider]]")
+        raw_inviders = []
+    elif not all(isinstance(item, dict) for item in raw_inviders):
+        err(lines.of("", 0, "invider"), "invider must be [[invider]] tables, not values")
         raw_inviders = []
     inviders, seen = [], {}
     for index, item in enumerate(raw_inviders):

@@ -1,0 +1,161 @@
+"""The `invider` command line: export, posters, and the installed console script."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from invider import create_app
+from invider.decks import load_deck, read_deck
+from invider.models import Invider, create_schema, db
+
+
+def other_phone(app, play):
+    """Return play actions for a second phone."""
+    return type(play)(app, app.test_client())
+
+
+def test_export_writes_excel_csv_in_rank_order(app, runner, play, tmp_path):
+    play.join("Alice", "Red")
+    play.answer("launch", choice="July 2015")
+    play.answer("services", answer="133")
+    bob = other_phone(app, play)
+    bob.join('=HYPERLINK("http://x")', "Blue")
+    bob.answer("partners", choice="72")
+    bob.answer("launch", choice="March 2016")
+    other_phone(app, play).join("Carol", "Blue")
+    out = tmp_path / "results.csv"
+
+    result = runner.invoke(args=["export", "--out", str(out)])
+
+    assert result.exit_code == 0, result.output
+    assert str(out) in result.output
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    assert b"\r\r\n" not in raw
+    header, *rows = csv.reader(raw.decode("utf-8-sig").splitlines())
+    assert header[:6] == ["rank", "name", "team", "score", "found", "correct"]
+    assert [row[:6] for row in rows] == [
+        ["1", "Alice", "Red", "30", "2", "2"],
+        ["2", "'=HYPERLINK(\"http://x\")", "Blue", "10", "2", "1"],
+        ["3", "Carol", "Blue", "0", "0", "0"],
+    ]
+
+
+def test_export_to_standard_output(app, runner, play):
+    play.join("Alice", "Red")
+    result = runner.invoke(args=["export"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("\ufeffrank,name,team,score,found,correct")
+    assert "\n1,Alice,Red,0,0,0," in result.stdout
+
+
+@pytest.fixture
+def bare_app(tmp_path: Path, deck_file: Path, monkeypatch):
+    """An app with no public URL configured anywhere."""
+    monkeypatch.delenv("INVIDER_PUBLIC_URL", raising=False)
+    app = create_app({
+        "TESTING": True,
+        "INSTANCE": str(tmp_path / "bare-instance"),
+        "SECRET_KEY": "test-secret",
+        "PUBLIC_URL": None,
+        "PRINTABLES_DIR": str(tmp_path / "printables"),
+    })  # fmt: skip
+    with app.app_context():
+        create_schema()
+        load_deck(read_deck(deck_file))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_posters_without_public_url_says_how_to_set_one(bare_app, tmp_path):
+    out = tmp_path / "out"
+    result = bare_app.test_cli_runner().invoke(args=["posters", "--out", str(out)])
+    assert result.exit_code == 2
+    assert "INVIDER_PUBLIC_URL" in result.stderr and "--public-url" in result.stderr
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("url", ["http://localhost:8000", "http://127.0.0.1:8000",
+                                 "http://0.0.0.0:8000"])  # fmt: skip
+def test_posters_refuse_an_address_phones_cannot_reach(bare_app, tmp_path, url):
+    out = tmp_path / "out"
+    result = bare_app.test_cli_runner().invoke(
+        args=["posters", "--out", str(out), "--public-url", url])  # fmt: skip
+    assert result.exit_code == 2
+    assert "--allow-local" in result.stderr
+    assert not out.exists()
+
+
+def test_posters_with_a_lan_address(bare_app, tmp_path):
+    out = tmp_path / "out"
+    result = bare_app.test_cli_runner().invoke(
+        args=["posters", "--out", str(out), "--public-url", "http://192.168.1.20:8000"])
+    assert result.exit_code == 0, result.output
+    assert "http://192.168.1.20:8000" in result.output
+    assert (out / "posters.pdf").read_bytes().startswith(b"%PDF")
+    assert (out / "placement.pdf").read_bytes().startswith(b"%PDF")
+    assert sorted(p.name for p in (out / "png").iterdir()) == [
+        "1-launch.png", "2-services.png", "3-partners.png"]  # fmt: skip
+    assert (out / "png" / "1-launch.png").read_bytes().startswith(b"\x89PNG")
+
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(out / "posters.pdf")
+    try:
+        assert len(pdf) == 3
+    finally:
+        pdf.close()
+
+
+def test_posters_qr_code_opens_the_poster_page(bare_app, tmp_path):
+    import zxingcpp
+    from PIL import Image
+
+    out = tmp_path / "out"
+    result = bare_app.test_cli_runner().invoke(
+        args=["posters", "--out", str(out), "--public-url", "http://localhost:8000",
+              "--allow-local"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with bare_app.app_context():
+        code = db.session.execute(
+            db.select(Invider.code).where(Invider.key == "services")).scalar_one()  # fmt: skip
+    with Image.open(out / "png" / "2-services.png") as image:
+        texts = {b.text for b in zxingcpp.read_barcodes(image.convert("L"))}
+    assert any(t.endswith(code) and t.startswith("http://localhost:8000/") for t in texts), texts
+
+
+def console(*args: str, tmp_path: Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    exe = shutil.which("invider")
+    assert exe, "the `invider` console script is not installed"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("INVIDER_", "FLASK_"))}
+    env["INVIDER_INSTANCE"] = str(tmp_path / "instance")
+    return subprocess.run([exe, *args], env=env, cwd=cwd or tmp_path, capture_output=True,
+                          text=True, timeout=60)  # fmt: skip
+
+
+def test_console_script_lists_its_commands(tmp_path):
+    result = console("--help", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    for command in ("load", "posters", "serve", "export"):
+        assert f"  {command} " in result.stdout
+
+
+def test_console_script_loads_and_refuses_decks(tmp_path, deck_file):
+    result = console("load", str(deck_file), tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "loaded 3 inviders (3 added, 0 changed, 0 removed, 0 unchanged)" in result.stdout
+    assert (tmp_path / "instance" / "invider.db").exists()
+
+    broken = tmp_path / "broken.toml"
+    broken.write_text(deck_file.read_text().replace('language = "en"', 'language = "de"'))
+    result = console("load", "--check", str(broken), tmp_path=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == f'{broken}:3: language must be "fr" or "en"\n'
