@@ -256,7 +256,8 @@ def validate_deck(data: dict, name: str, lines: _Lines) -> Deck:
             err(line("accept"), "give either choices or accept, not both")
         elif choices is None and accept is None:
             err(line(), "missing choices (or accept, for a typed answer)")
-        elif choices is not None:
+        elif choices is not None and not (choices == [] and item["choices"] != []):
+            # (a mistyped choices list was reported above; its details would be noise)
             if not 2 <= len(choices) <= 6:
                 err(line("choices"), "choices must list 2 to 6 answers")
             if len(set(choices)) != len(choices):
