@@ -17,7 +17,8 @@ from invider.models import Hunt, create_schema, db
 
 def register_commands(app: Flask) -> None:
     """Attach the invider commands to ``app.cli`` (so ``flask --app invider`` has them)."""
-    for command in (load_command, posters_command, serve_command, export_command):
+    for command in (load_command, posters_command, serve_command, export_command,
+                    backup_command, anonymise_command):  # fmt: skip
         app.cli.add_command(command)
 
 
@@ -96,6 +97,35 @@ def export_command(out: Path | None) -> None:
         out.write_text(text, encoding="utf-8", newline="")  # keep the CSV's \r\n as is
         click.echo(f"Wrote {out}")
 
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(file: Path) -> None:
+    """Copy the live SQLite database into FILE, consistently, while it serves."""
+    from invider.backup import BackupError, backup_database
+
+    try:
+        backup_database(current_app.config["SQLALCHEMY_DATABASE_URI"], file)
+    except BackupError as e:
+        fail(f"Error: {e}")
+    click.echo(f"Backed up the database into {file} (integrity check ok)")
+
+
+@click.command("anonymise")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def anonymise_command(yes: bool) -> None:
+    """Replace every display name with "Player 123", keeping every figure."""
+    from invider.moderation import anonymise_players
+
+    create_schema()
+    hunt = db.session.execute(db.select(Hunt).limit(1)).scalar_one_or_none()
+    if not yes and sys.stdin.isatty():
+        click.confirm("Replace every player name for good?", abort=True)
+    count = anonymise_players("command line", hunt.language if hunt else "en")
+    click.echo(f"{count} players anonymised")
 
 def lan_address() -> str:
     """Return this machine's address on the local network, or 127.0.0.1 without one."""

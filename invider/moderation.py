@@ -104,17 +104,24 @@ def anonymise_players(actor: str, language: str = "en") -> int:
 def set_status(hunt_id: int, status: str | None, actor: str, now: datetime) -> Hunt:
     """Force the hunt ``open``, ``frozen`` or ``closed`` now, or follow the schedule again.
 
-    Freezing now also moves the freeze time to now, so the public standings
-    stop moving from this moment.
+    Freezing now moves the freeze time to now and follows the schedule, since the
+    public standings freeze from the scheduled freeze time; an organiser's status
+    only wins when the schedule cannot say "frozen" (before the opening or after
+    the close).
     """
     if status is not None and status not in STATUSES:
         raise ValueError(status)
     begin_write()
     hunt = db.session.get(Hunt, hunt_id)
     before = hunt.status(now)
-    if status == "frozen" and (hunt.freeze_at is None or hunt.freeze_at > now):
-        hunt.freeze_at = now
-    hunt.status_override = status
+    if status == "frozen":
+        if hunt.freeze_at is None or hunt.freeze_at > now:
+            hunt.freeze_at = now
+        hunt.status_override = None
+        if hunt.status(now) != "frozen":
+            hunt.status_override = "frozen"
+    else:
+        hunt.status_override = status
     audit(actor, "hunt.status", f"{before} → {hunt.status(now)}"
           + ("" if status else " (following the schedule)"))  # fmt: skip
     db.session.commit()

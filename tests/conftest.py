@@ -141,3 +141,17 @@ class Actions:
 @pytest.fixture
 def play(app, client) -> Actions:
     return Actions(app, client)
+
+
+ADMIN_PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def admin_client(app):
+    """A test client logged in as an organiser (with the test admin password)."""
+    app.config["ADMIN_PASSWORD"] = ADMIN_PASSWORD
+    client = app.test_client()
+    token = csrf_token(client, "/admin/login")
+    response = client.post("/admin/login", data={"password": ADMIN_PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+    return client

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import tempfile
+from io import BytesIO
 from pathlib import Path
 
 from flask import (
-    after_this_request,
     current_app,
     flash,
     redirect,
@@ -21,7 +21,7 @@ from invider import current_hunt
 from invider.admin.access import actor, admin_required, bp
 from invider.backup import BackupError, backup_database, timestamped_name
 from invider.exports import inviders_csv, results_csv
-from invider.models import db, utcnow
+from invider.models import utcnow
 from invider.moderation import anonymise_players, reset_hunt
 from invider.report import results_report
 from invider.scoring import forget_standings
@@ -94,23 +94,16 @@ def anonymise():
 @admin_required
 def backup():
     """Download a consistent copy of the live database."""
-    folder = Path(tempfile.mkdtemp(prefix="invider-backup-"))
     name = timestamped_name("invider")
-    try:
-        path = backup_database(current_app.config["SQLALCHEMY_DATABASE_URI"], folder / name)
-    except BackupError as e:
-        folder.rmdir()
-        flash(_("No backup: %(error)s", error=str(e)), "error")
-        return redirect(url_for("admin.results"))
-
-    @after_this_request
-    def clean(response):
-        # The file is open and streaming: unlinking keeps it readable until sent.
-        path.unlink(missing_ok=True)
-        folder.rmdir()
-        return response
-
-    return send_file(path, as_attachment=True, download_name=name,
+    with tempfile.TemporaryDirectory(prefix="invider-backup-") as folder:
+        try:
+            path = backup_database(current_app.config["SQLALCHEMY_DATABASE_URI"],
+                                   Path(folder) / name)  # fmt: skip
+        except BackupError as e:
+            flash(_("No backup: %(error)s", error=str(e)), "error")
+            return redirect(url_for("admin.results"))
+        data = path.read_bytes()
+    return send_file(BytesIO(data), as_attachment=True, download_name=name,
                      mimetype="application/vnd.sqlite3")  # fmt: skip
 
 
@@ -131,7 +124,6 @@ def reset():
                 error=str(e)), "error")  # fmt: skip
         return redirect(url_for("admin.results"))
     count = reset_hunt(actor(), str(path))
-    db.session.remove()
     forget_standings()
     flash(_("The hunt was reset: %(count)d players removed. Backup: %(path)s",
             count=count, path=str(path)), "ok")  # fmt: skip
