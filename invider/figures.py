@@ -151,7 +151,7 @@ def screen_content(standings: Standings, now: datetime | None = None) -> dict:
     top = [{"rank": r["rank"], "name": r["name"], "team": r["team"], "score": r["score"],
             "found": r["found"], "colour": player_colour(r["id"])}
            for r in standings.players[:SCREEN_TOP]]  # fmt: skip
-    topics = topic_figures()
+    progress_now, topics = slow_figures(hunt, now)
     status = standings.hunt["status"]
     reveal = None
     if status == "closed":
@@ -164,11 +164,26 @@ def screen_content(standings: Standings, now: datetime | None = None) -> dict:
         "players": top,
         "teams": standings.teams,
         "feed": latest_finds(),
-        "progress": progress(hunt, now),
+        "progress": progress_now,
         "topics": topics,
         "reveal": reveal,
         "generated_at": now.isoformat(timespec="seconds"),
     }
+
+
+def slow_figures(hunt: Hunt | None, now: datetime) -> tuple[dict, list[dict]]:
+    """Return progress and topic figures, recomputed at most every two cache periods.
+
+    They scan every answer (about 50 ms at 60,000 answers), so each worker refreshes
+    them half as often as the standings; the screen still moves within 3 s.
+    """
+    store = current_app.extensions.setdefault("invider.figures", {"at": 0.0, "value": None})
+    ttl = 2 * current_app.config["STANDINGS_CACHE_SECONDS"]
+    clock = time.monotonic()
+    if store["value"] is None or clock - store["at"] >= ttl:
+        store["value"] = (progress(hunt, now), topic_figures())
+        store["at"] = clock
+    return store["value"]
 
 
 @dataclass

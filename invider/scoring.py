@@ -123,6 +123,7 @@ def forget_standings() -> None:
     """Drop the cached standings and screen data of this process (after an organiser change)."""
     current_app.extensions.pop("invider.standings", None)
     current_app.extensions.pop("invider.screen", None)
+    current_app.extensions.pop("invider.figures", None)
 
 
 def compute_standings(now: datetime | None = None, live: bool = False) -> Standings:

@@ -1,0 +1,326 @@
+"""Load-test the hot paths against a bare Flask hello world, under the same gunicorn.
+
+Run with ``python benchmarks/leaderboard.py`` (needs ``wrk``; about three minutes).
+It fills a SQLite database with 2,000 players, 30 inviders and 60,000 answers, starts
+``invider serve`` with 4 workers and a hello-world app with the same gunicorn settings,
+drives both with ``wrk -t2 -c50 -d10s`` and prints requests/s, p50, p99 and the ratio to
+hello world for the scan page, an answer POST, ``/leaderboard.json`` and ``/screen.json``.
+Then it measures ``/leaderboard.json`` again at 20,000 players and 600,000 answers.
+Exits non-zero when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from server import Phone, Server, free_port  # noqa: E402
+
+WORKERS = 4
+INVIDERS = 30
+TEAMS = ["DSI", "Direction générale", "Agences", "Communication", "RH"]
+TOPICS = ["Emploi Store", "Données ouvertes", "Agilité", "Partenaires", "Mobile"]
+JOINED = 500  # players joined over HTTP: 15,000 distinct answers for the POST run
+TARGETS = {"scan": 0.5, "answer": 0.2, "leaderboard": 0.8}
+MAX_SLOWDOWN = 2.0
+
+HELLO_APP = """\
+from flask import Flask
+
+app = Flask(__name__)
+
+
+@app.get("/")
+def hello():
+    return "Hello, World!"
+"""
+
+# Shared by every run: per-thread counts of responses that are not 2xx, and a JSON summary.
+LUA_COMMON = """
+local threads = {}
+function setup(thread)
+  thread:set("id", #threads)
+  table.insert(threads, thread)
+end
+function response(status, headers, body)
+  if status < 200 or status > 299 then bad = (bad or 0) + 1 end
+end
+function done(summary, latency, requests)
+  local bad = 0
+  for _, t in ipairs(threads) do bad = bad + (t:get("bad") or 0) end
+  local e = summary.errors
+  io.write(string.format(
+    'RESULT {"requests": %d, "seconds": %f, "p50_ms": %f, "p99_ms": %f, "non2xx": %d, '
+    .. '"socket_errors": %d}\\n',
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000,
+    latency:percentile(99) / 1000, bad, e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+# Each thread walks its own share of pre-joined (cookie, token, code, choice) lines, so
+# every POST is a first attempt: a real INSERT and a score update.
+LUA_ANSWER = """
+local lines = {}
+local index = 0
+function init(args)
+  for line in io.lines(args[1]) do table.insert(lines, line) end
+  index = id
+end
+function request()
+  local cookie, token, code, choice = lines[index % #lines + 1]:match(
+    "([^\\t]*)\\t([^\\t]*)\\t([^\\t]*)\\t([^\\t]*)")
+  index = index + 2
+  return wrk.format("POST", "/i/" .. code, {
+    ["Cookie"] = "invider=" .. cookie,
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+  }, "csrf_token=" .. token .. "&choice=" .. choice)
+end
+"""
+
+
+def deck_text() -> str:
+    """Return a 30-invider English deck with teams and topics."""
+    lines = ['[hunt]', 'title = "Benchmark hunt"', 'language = "en"',
+             f"teams = {json.dumps(TEAMS, ensure_ascii=False)}", "points = 10", ""]
+    for n in range(1, INVIDERS + 1):
+        lines += ["[[invider]]", f'key = "message-{n}"', f'question = "Question {n}?"',
+                  f'choices = ["A{n}", "B{n}", "C{n}"]', f'answer = "A{n}"',
+                  f'fact = "Fact {n}."', f'topic = "{TOPICS[n % len(TOPICS)]}"', ""]
+    return "\n".join(lines)
+
+
+def prepare(workdir: Path, players: int, answers_each: int) -> None:
+    """Create the instance with the deck loaded, then bulk-insert players and answers."""
+    (workdir / "questions").mkdir(parents=True)
+    (workdir / "questions" / "bench.toml").write_text(deck_text(), encoding="utf-8")
+    env = dict(os.environ, INVIDER_INSTANCE=str(workdir / "instance"))
+    subprocess.run([shutil.which("invider"), "load", "questions/bench.toml"], cwd=workdir,
+                   env=env, check=True, capture_output=True)
+    rng = random.Random(players)
+    start = datetime.now(UTC) - timedelta(hours=6)
+    conn = sqlite3.connect(workdir / "instance" / "invider.db")
+    inviders = conn.execute("select id, points from invider order by id").fetchall()
+    player_rows, answer_rows = [], []
+    answer_id = 0
+    for pid in range(1, players + 1):
+        joined = start + timedelta(seconds=rng.randrange(3600))
+        score = found = correct = 0
+        score_at = joined
+        at = joined
+        for invider_id, points in rng.sample(inviders, answers_each):
+            at += timedelta(seconds=rng.randrange(1, 600))
+            right = rng.random() < 0.7
+            answer_id += 1
+            answer_rows.append((answer_id, pid, invider_id, "A" if right else "B", right,
+                                points if right else 0, naive(at)))  # fmt: skip
+            found += 1
+            if right:
+                score, correct, score_at = score + points, correct + 1, at
+        name = f"Player {pid:05d}"
+        player_rows.append((pid, name, name.casefold(), TEAMS[pid % len(TEAMS)], score, found,
+                            correct, naive(score_at), naive(joined), False))  # fmt: skip
+    conn.executemany("insert into player (id, name, name_key, team, score, found, correct, "
+                     "score_at, joined_at, hidden) values (?,?,?,?,?,?,?,?,?,?)", player_rows)
+    conn.executemany("insert into answer (id, player_id, invider_id, given, correct, points, "
+                     "created_at) values (?,?,?,?,?,?,?)", answer_rows)  # fmt: skip
+    conn.commit()
+    conn.execute("analyze")
+    conn.close()
+
+
+def naive(at: datetime) -> str:
+    """Format an aware time as the naive UTC text the UTCDateTime column stores."""
+    return at.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+
+
+class BenchServer(Server):
+    """``invider serve`` that waits out slow first answers on a busy machine."""
+
+    def start(self, timeout: float = 120) -> BenchServer:
+        try:
+            return super().start(timeout=timeout)
+        except requests.Timeout:
+            pass  # the process runs; its first answer was just slower than a second
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(self.url + "/healthz", timeout=10).ok:
+                    return self
+            except requests.RequestException:
+                time.sleep(0.5)
+        self.stop()
+        raise RuntimeError(f"server did not start: {self.output()}")
+
+
+class Hello:
+    """A bare Flask hello world under the same gunicorn settings as ``invider serve``."""
+
+    def __init__(self, workdir: Path):
+        self.workdir, self.port = workdir, free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        (workdir / "hello.py").write_text(HELLO_APP)
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> Hello:
+        command = [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--bind",
+                   f"127.0.0.1:{self.port}", "--access-logfile", "-", "--timeout", "30",
+                   "--graceful-timeout", "10", "--no-control-socket", "hello:app"]  # fmt: skip
+        log = (self.workdir / "hello.log").open("ab")
+        self.process = subprocess.Popen(command, cwd=self.workdir, stdout=log,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+        for _ in range(100):
+            try:
+                if requests.get(self.url, timeout=1).ok:
+                    return self
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError("hello world did not start")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=30)
+
+
+def wrk(url: str, seconds: int, script: str, *args: str, cookie: str | None = None) -> dict:
+    """Run wrk against ``url`` and return its summary (req/s, p50, p99, failures)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(script + LUA_COMMON)
+    command = ["wrk", "-t2", "-c50", f"-d{seconds}s", "--timeout", "10s", "-s", f.name]
+    if cookie:
+        command += ["-H", f"Cookie: invider={cookie}"]
+    command += [url, *(["--", *args] if args else [])]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    os.unlink(f.name)
+    result = json.loads(out.split("RESULT ", 1)[1].splitlines()[0])
+    result["rps"] = result["requests"] / result["seconds"]
+    return result
+
+
+def measure_hello(base: Path, seconds: int) -> dict:
+    """Run wrk against the hello world and print its line."""
+    server = Hello(base).start()
+    try:
+        result = wrk(server.url + "/", seconds, "")
+    finally:
+        server.stop()
+    print(f"{'hello world':<22} {result['rps']:>8.0f} req/s  p50 {result['p50_ms']:>7.1f} ms"
+          f"  p99 {result['p99_ms']:>7.1f} ms")  # fmt: skip
+    return result
+
+
+def join_players(url: str, code: str, count: int) -> list[tuple[str, str]]:
+    """Join ``count`` players over HTTP; return each one's session cookie and CSRF token."""
+
+    def one(i: int) -> tuple[str, str]:
+        phone = Phone(url)
+        page = phone.join(f"Bench {i:04d}", TEAMS[i % len(TEAMS)], next=f"/i/{code}")
+        assert page.status_code == 200 and 'name="csrf_token"' in page.text, page.text[:300]
+        from server import csrf_token
+
+        return phone.http.cookies["invider"], csrf_token(page.text)
+
+    with ThreadPoolExecutor(8) as pool:
+        return list(pool.map(one, range(count)))
+
+
+def codes(workdir: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(workdir / "instance" / "invider.db") as conn:
+        return conn.execute("select code, answer from invider order by number").fetchall()
+
+
+def count_answers(workdir: Path) -> int:
+    with sqlite3.connect(workdir / "instance" / "invider.db") as conn:
+        return conn.execute("select count(*) from answer").fetchone()[0]
+
+
+def line(label: str, result: dict, hello: float) -> str:
+    ratio = result["rps"] / hello
+    extra = f"  non-2xx {result['non2xx']}, socket errors {result['socket_errors']}"
+    return (f"{label:<22} {result['rps']:>8.0f} req/s  p50 {result['p50_ms']:>7.1f} ms  "
+            f"p99 {result['p99_ms']:>7.1f} ms  {ratio:>5.2f}x hello{extra}")  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10, help="length of each wrk run")
+    options = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is needed: apt-get install wrk")
+    secs = options.seconds
+    failed = []
+    with tempfile.TemporaryDirectory(prefix="invider-bench-") as tmp:
+        base = Path(tmp)
+        small, large = base / "small", base / "large"
+        t0 = time.monotonic()
+        prepare(small, 2_000, 30)
+        prepare(large, 20_000, 30)
+        print(f"filled 2,000/60,000 and 20,000/600,000 in {time.monotonic() - t0:.1f} s")
+
+        hello = measure_hello(base, secs)
+
+        server = BenchServer(small, workers=WORKERS).start()
+        try:
+            deck = codes(small)
+            joined = join_players(server.url, deck[0][0], JOINED)
+            scan = wrk(f"{server.url}/i/{deck[0][0]}", secs, "", cookie=joined[0][0])
+            with tempfile.NamedTemporaryFile("w", delete=False, suffix=".tsv") as pairs:
+                # Interleave players so concurrent POSTs rarely wait on the same rows.
+                for code, answer in deck:
+                    for cookie, token in joined:
+                        pairs.write(f"{cookie}\t{token}\t{code}\t{answer}\n")
+            before = count_answers(small)
+            post = wrk(f"{server.url}/", secs, LUA_ANSWER, pairs.name)
+            inserted = count_answers(small) - before
+            os.unlink(pairs.name)
+            board = wrk(f"{server.url}/leaderboard.json", secs, "")
+            screen = wrk(f"{server.url}/screen.json", secs, "")
+        finally:
+            server.stop()
+        # The machine is shared and noisy: hello world again, and the ratios use the mean.
+        hello["rps"] = (hello["rps"] + measure_hello(base, secs)["rps"]) / 2
+        print(f"{'hello world, mean':<22} {hello['rps']:>8.0f} req/s")
+        print(line("scan page", scan, hello["rps"]))
+        print(line("answer POST", post, hello["rps"]) + f", {inserted} answers inserted")
+        print(line("/leaderboard.json", board, hello["rps"]))
+        print(line("/screen.json", screen, hello["rps"]))
+
+        server = BenchServer(large, workers=WORKERS).start()
+        try:
+            big = wrk(f"{server.url}/leaderboard.json", secs, "")
+        finally:
+            server.stop()
+        slowdown = board["rps"] / big["rps"]
+        print(line("/leaderboard.json 20k", big, hello["rps"])
+              + f"; slowdown from 2k: {slowdown:.2f}x")  # fmt: skip
+
+    for name, result in (("scan", scan), ("answer", post), ("leaderboard", board)):
+        if result["rps"] / hello["rps"] < TARGETS[name]:
+            failed.append(f"{name} below {TARGETS[name]}x hello")
+    if post["non2xx"] or post["socket_errors"] or inserted < post["requests"]:
+        failed.append("answer POST had failures or repeats")
+    if slowdown > MAX_SLOWDOWN:
+        failed.append(f"leaderboard slowed down {slowdown:.2f}x at 20,000 players")
+    print("targets: " + ("all met" if not failed else "MISSED: " + "; ".join(failed)))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
