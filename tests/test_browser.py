@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import re
 
+import zxingcpp
 from browser import code_of, join, shoot
+from PIL import Image
 from playwright.sync_api import expect
 
 pytest_plugins = ["browser_fixtures"]
@@ -79,6 +82,9 @@ def test_resume_link_opens_the_same_player_in_a_fresh_browser(served, browser, p
     shoot(page, "08-me-resume-link")
     url = link.get_attribute("href")
     assert re.search(r"/resume/[\w-]{40,}$", url)
+    # The QR code on the screen reads back as the same link (another phone's camera would).
+    shot = Image.open(io.BytesIO(page.locator("#resume svg.qr").screenshot()))
+    assert [r.text for r in zxingcpp.read_barcodes(shot)] == [url]
 
     other = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
     try:
