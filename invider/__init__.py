@@ -11,11 +11,13 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, g, render_template, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from markupsafe import Markup
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from invider.models import Hunt, Player, db
 
@@ -48,6 +50,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         SECRET_KEY=None,
         ADMIN_PASSWORD=None,
         REDIS_URL=None,
+        # Prefix of the rate-limit keys in Redis.
+        REDIS_PREFIX="invider:rl:",
+        # Number of reverse proxies in front (X-Forwarded-* headers to trust); 0: none.
+        PROXY_FIX=0,
         DECK_DIR="questions",
         PRINTABLES_DIR="printables",
         STANDINGS_CACHE_SECONDS=1.0,
@@ -75,6 +81,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     public_url = app.config["PUBLIC_URL"] or ""
     app.config.setdefault("SESSION_COOKIE_SECURE", public_url.startswith("https://"))
 
+    if app.config.get("PROXY_FIX"):
+        # Behind a reverse proxy: trust its X-Forwarded-For/Proto/Host, so the client's
+        # address keys the per-IP limits and HTTPS gives Secure cookies and HSTS.
+        hops = int(app.config["PROXY_FIX"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    app.session_interface = SessionInterface()
     db.init_app(app)
     from invider.schema import migrate
 
@@ -165,6 +177,13 @@ def load_player() -> None:
         if g.player is None:
             # The player was removed: start over as a new phone.
             session.pop("player_id", None)
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Signed cookie sessions, marked Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
 
 
 def security_headers(response):

@@ -164,7 +164,9 @@ def answer(code: str):
 
 def show_result(invider: Invider, stored: Answer):
     """Render the result of a stored answer: right or wrong, the answer, the fact."""
-    player = db.session.get(Player, stored.player_id)
+    # Reload: on PostgreSQL each statement sees the latest commit, so the player read at
+    # the start of the request may predate the answer found just now (a concurrent submit).
+    player = db.session.get(Player, stored.player_id, populate_existing=True)
     return render_template(
         "play/result.html", hunt=current_hunt(), invider=invider, answer=stored,
         player=player, total=total_inviders(), rank=player_rank(player),

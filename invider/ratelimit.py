@@ -33,9 +33,14 @@ def _redis():
     return client
 
 
+def _redis_key(key: str, window: int) -> str:
+    # A prefix of its own lets several hunts (or a test run) share one Redis.
+    return f"{current_app.config.get('REDIS_PREFIX') or 'invider:rl:'}{key}:{window}"
+
+
 def _counts(key: str, windows: tuple[int, int]) -> tuple[int, int]:
     if current_app.config.get("REDIS_URL"):
-        values = _redis().mget([f"invider:rl:{key}:{w}" for w in windows])
+        values = _redis().mget([_redis_key(key, w) for w in windows])
         return tuple(int(v or 0) for v in values)
     with db.engine.connect() as conn:
         rows = dict(conn.execute(
@@ -48,7 +53,7 @@ def _counts(key: str, windows: tuple[int, int]) -> tuple[int, int]:
 
 def _increment(key: str, window: int, period: int) -> None:
     if current_app.config.get("REDIS_URL"):
-        name = f"invider:rl:{key}:{window}"
+        name = _redis_key(key, window)
         pipe = _redis().pipeline()
         pipe.incr(name)
         pipe.expire(name, period * 2 + 5)

@@ -123,12 +123,15 @@ def test_a_bounded_load_run_loses_and_doubles_nothing(served, tmp_path):
     (workdir / "questions").mkdir()
     (workdir / "questions" / "deck.toml").write_text(generated_deck(6), encoding="utf-8")
     db_url = None if engine.dialect.name == "sqlite" else str(engine.url.render_as_string(False))
+    # PostgreSQL shares the 2 CI cores with the server and the 200 client threads: half
+    # the players keep its run inside the time bound (benchmarks/load.py measures more).
+    players = 100 if db_url else 200
     with postgres_schema() if db_url else nullcontext() as db_url:
         env = {"INVIDER_DATABASE_URL": db_url} if db_url else {}
         server = Server(workdir, workers=4, env=env).start(timeout=90)
         engine = engine_for(workdir, db_url)
         try:
-            tally, elapsed = run(server.url, codes_of(engine), players=200, pollers=20,
+            tally, elapsed = run(server.url, codes_of(engine), players=players, pollers=20,
                                  seconds=100, think=(1.0, 3.0), ramp=10)  # fmt: skip
         finally:
             server.stop()
@@ -145,7 +148,7 @@ def test_a_bounded_load_run_loses_and_doubles_nothing(served, tmp_path):
         in_db = {(name, key): "right" if correct else f"wrong: {given}"
                  for name, key, correct, given in stored}  # fmt: skip
         # Every player walked the whole deck; the database holds exactly what clients were told.
-        assert len(tally.acknowledged) == 200 * 6
+        assert len(tally.acknowledged) == players * 6
         assert in_db == tally.acknowledged
         assert_scores_add_up(engine)
         assert "database is locked" not in server.output()
