@@ -63,10 +63,9 @@ def total_inviders() -> int:
 
 def guessing_limit() -> None:
     """Refuse scans with 429 while this player, or their address, guessed too many codes."""
-    for key, limit in miss_keys():
-        wait = ratelimit.retry_after(key, limit, MISS_PERIOD)
-        if wait:
-            abort(429, retry_after=wait)
+    wait = ratelimit.first_retry_after(miss_keys(), MISS_PERIOD)
+    if wait:
+        abort(429, retry_after=wait)
 
 
 def miss_keys() -> list[tuple[str, int]]:
