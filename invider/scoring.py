@@ -85,10 +85,10 @@ class Standings:
 
     def rank_of(self, player_id: int) -> int | None:
         """Return the public rank of a player within the cached rows, if there."""
-        for row in self.players:
-            if row["id"] == player_id:
-                return row["rank"]
-        return None
+        if "ranks" not in self._bodies:
+            # Built once per snapshot: every result page asks, so no scan of 1,000 rows.
+            self._bodies["ranks"] = {row["id"]: row["rank"] for row in self.players}
+        return self._bodies["ranks"].get(player_id)
 
     def json_body(self, limit: int) -> tuple[bytes, str]:
         """Return the ``/leaderboard.json`` body for ``limit`` rows and its digest (ETag)."""
