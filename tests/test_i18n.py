@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
-from conftest import ROOT, csrf_token
+from conftest import ROOT, Actions, csrf_token
 
 from invider.models import Hunt, Player, db
 
@@ -130,3 +130,12 @@ def test_times_follow_the_locale_in_the_office_time_zone(app, client, lang, expe
 def test_the_french_catalog_is_compiled_into_the_package():
     # pip install (editable or not) compiles it through the build hook in setup.py.
     assert FRENCH_PO.with_suffix(".mo").is_file()
+
+
+@pytest.mark.parametrize(("lang", "expected"), [("en", ">5.0<"), ("fr", ">5,0<")])
+def test_leaderboard_decimals_follow_the_locale(app, play, client, lang, expected):
+    play.join("Alice", "Red")
+    play.answer("launch", choice="July 2015")
+    Actions(app, app.test_client()).join("Bob", "Red")
+    client.post("/lang", data={"lang": lang, "csrf_token": csrf_token(client, "/")})
+    assert expected in client.get("/leaderboard").get_data(as_text=True)

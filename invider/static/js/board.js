@@ -10,6 +10,7 @@
   var me = table.getAttribute("data-me");
   var frozen = table.getAttribute("data-frozen") === "true";
   var etag = null;
+  var lang = document.documentElement.lang || undefined;
   var PLAYER_COLUMNS = ["rank", "name", "team", "score", "found"];
   var TEAM_COLUMNS = ["rank", "name", "average", "score", "players"];
 
@@ -23,6 +24,9 @@
         var td = tr.cells[j] || tr.insertCell(-1);
         var value = row[col];
         var text = value === null || value === undefined ? "" : String(value);
+        // Numbers follow the page's language (1 234,5 in French, 1,234.5 in English).
+        if (typeof value === "number") text = value.toLocaleString(lang, col === "average" ?
+          { minimumFractionDigits: 1, maximumFractionDigits: 1 } : undefined);
         if (td.textContent !== text) td.textContent = text;
         td.className = j >= 2 && col !== "team" ? "num" : "";
       });
