@@ -158,6 +158,10 @@ def test_every_page_works_without_javascript(served, browser):
         expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Right answer"))
         expect(page.locator("html")).to_have_attribute("lang", "en")
         shoot(page, "11-result-english-no-js")
+        response = page.goto(f"{served.url}/i/no-such-code")
+        assert response.status == 404
+        expect(page.get_by_role("heading", level=1)).to_have_text("This poster does not exist")
+        shoot(page, "12-unknown-poster")
     finally:
         context.close()
 
