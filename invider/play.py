@@ -19,7 +19,6 @@ from flask import (
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import Markup
-from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 
 from invider import current_hunt, page_language, ratelimit
@@ -27,7 +26,7 @@ from invider.decks import normalise_code
 from invider.models import Answer, Invider, Player, begin_write, db
 from invider.names import clean_display_name, generated_name, generated_names, name_key
 from invider.resume import new_resume_token, player_by_token, qr_svg
-from invider.scoring import find_answer, player_rank, record_answer
+from invider.scoring import find_answer, player_rank, public_standings, record_answer
 from invider.wordlist import check_allowed
 
 bp = Blueprint("play", __name__)
@@ -57,8 +56,8 @@ def safe_next(target: str | None) -> str | None:
 
 
 def total_inviders() -> int:
-    """Return how many inviders the deck holds."""
-    return db.session.execute(db.select(func.count(Invider.id))).scalar_one()
+    """Return how many inviders the deck holds (read with the cached standings)."""
+    return public_standings().hunt["inviders"]
 
 
 def guessing_limit() -> None:
@@ -140,12 +139,13 @@ def answer(code: str):
     if g.player is None:
         return redirect(url_for("play.join", next=url_for("play.scan", code=code[:20])))
     invider = find_invider(code)
-    stored = find_answer(g.player.id, invider.id)
-    if stored is not None:
-        return show_result(invider, stored)
     hunt = current_hunt()
     if not hunt.accepts_answers():
+        stored = find_answer(g.player.id, invider.id)
+        if stored is not None:
+            return show_result(invider, stored)
         return render_template("play/not_open.html", hunt=hunt, invider=invider), 409
+    # A repeated answer is caught inside record_answer, under the write lock.
     if invider.choices:
         given = request.form.get("choice", "")
         if given not in invider.choices:
@@ -158,7 +158,7 @@ def answer(code: str):
     if stored is None:
         session.pop("player_id", None)
         return redirect(url_for("play.join", next=url_for("play.scan", code=invider.code)))
-    return show_result(db.session.get(Invider, invider.id), stored)
+    return show_result(invider, stored)
 
 
 def show_result(invider: Invider, stored: Answer):

@@ -47,13 +47,14 @@ def record_answer(player: Player, invider: Invider, given: str) -> tuple[Answer 
     is None only when the player was removed meanwhile.
     """
     player_id, invider_id = player.id, invider.id
+    # Checked before the write transaction: starting it expires the loaded invider.
+    correct = is_correct(invider, given)
+    points = invider.points if correct else 0
     begin_write()
     stored = find_answer(player_id, invider_id)
     if stored is not None:
+        db.session.rollback()  # release the write lock before the page is rendered
         return stored, False
-    invider = db.session.get(Invider, invider_id)
-    correct = is_correct(invider, given)
-    points = invider.points if correct else 0
     now = utcnow()
     answer = Answer(player_id=player_id, invider_id=invider_id, given=given[:500],
                     correct=correct, points=points, created_at=now)  # fmt: skip
