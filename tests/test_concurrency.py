@@ -123,9 +123,7 @@ def test_a_bounded_load_run_loses_and_doubles_nothing(served, tmp_path):
     (workdir / "questions").mkdir()
     (workdir / "questions" / "deck.toml").write_text(generated_deck(6), encoding="utf-8")
     db_url = None if engine.dialect.name == "sqlite" else str(engine.url.render_as_string(False))
-    # PostgreSQL shares the 2 CI cores with the server and the 200 client threads: half
-    # the players keep its run inside the time bound (benchmarks/load.py measures more).
-    players = 100 if db_url else 200
+    players = 200
     with postgres_schema() if db_url else nullcontext() as db_url:
         env = {"INVIDER_DATABASE_URL": db_url} if db_url else {}
         server = Server(workdir, workers=4, env=env).start(timeout=90)
