@@ -106,13 +106,20 @@ def progress(hunt: Hunt | None, now: datetime) -> dict:
     }
 
 
-def topic_figures() -> list[dict]:
+def privacy_floor() -> int:
+    """Return the smallest group of players whose topic or team figures may be shown."""
+    return max(1, int(current_app.config.get("PRIVACY_FLOOR", 5)))
+
+
+def topic_figures(floor: int = 1) -> list[dict]:
     """Return, per deck topic, its reach and first-try correct rate, best landed first.
 
     Reach is the share of visible players who found at least one invider of the topic;
     the first-try correct rate is the share of its answers that were right (one attempt
     per poster, so every answer is a first try). A message "landed" as much as the
-    product of the two: players met it, and knew it.
+    product of the two: players met it, and knew it. Below ``floor`` players a topic
+    keeps its reach but loses its rate (``shown`` False), so nobody's answers can be
+    singled out.
     """
     players = db.session.execute(
         db.select(func.count(Player.id)).where(Player.hidden.is_(False))).scalar_one()
@@ -131,16 +138,19 @@ def topic_figures() -> list[dict]:
     rows = []
     for topic, inviders in counts.items():
         answers, right, reached = stats.get(topic, (0, 0, 0))
+        shown = reached >= floor
         reach = round(reached / players, 3) if players else 0.0
-        first_try = round(right / answers, 3) if answers else None
-        rows.append({"topic": topic, "inviders": inviders, "answers": answers,
-                     "reach": reach, "first_try": first_try,
+        first_try = round(right / answers, 3) if answers and shown else None
+        rows.append({"topic": topic, "inviders": inviders, "players": reached,
+                     "answers": answers, "shown": shown, "reach": reach,
+                     "first_try": first_try,
                      "landed": round(reach * (first_try or 0.0), 3)})  # fmt: skip
-    rows.sort(key=lambda r: (-r["landed"], -r["reach"], r["topic"]))
+    rows.sort(key=lambda r: (not r["shown"], -r["landed"], -r["reach"], r["topic"]))
     for row in rows:
         row["best"] = row["worst"] = False
-    if len(rows) >= 2:
-        rows[0]["best"] = rows[-1]["worst"] = True
+    ranked = [row for row in rows if row["shown"]]
+    if len(ranked) >= 2:
+        ranked[0]["best"] = ranked[-1]["worst"] = True
     return rows
 
 
@@ -155,7 +165,7 @@ def screen_content(standings: Standings, now: datetime | None = None) -> dict:
     status = standings.hunt["status"]
     reveal = None
     if status == "closed":
-        landed = [t for t in topics if t["answers"]]
+        landed = [t for t in topics if t["shown"] and t["answers"]]
         reveal = {"podium": top[:3], "best": landed[:REVEAL_TOPICS],
                   "revisit": list(reversed(landed))[:REVEAL_TOPICS]}  # fmt: skip
     return {
@@ -181,7 +191,7 @@ def slow_figures(hunt: Hunt | None, now: datetime) -> tuple[dict, list[dict]]:
     ttl = 2 * current_app.config["STANDINGS_CACHE_SECONDS"]
     clock = time.monotonic()
     if store["value"] is None or clock - store["at"] >= ttl:
-        store["value"] = (progress(hunt, now), topic_figures())
+        store["value"] = (progress(hunt, now), topic_figures(privacy_floor()))
         store["at"] = clock
     return store["value"]
 

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func
 
+from invider import figures
 from invider.models import Answer, Hunt, Invider, Player, db
 
 
@@ -115,23 +116,12 @@ def team_figures(floor: int) -> list[GroupFigures]:
 
 
 def topic_figures(floor: int) -> list[GroupFigures]:
-    """Share of right answers per topic (the messages that landed), best first."""
-    topic = func.coalesce(Invider.topic, "")
-    rows = db.session.execute(
-        db.select(topic, func.count(func.distinct(Answer.player_id)), func.count(Answer.id),
-                  func.sum(db.case((Answer.correct, 1), else_=0)))
-        .join(Invider, Answer.invider_id == Invider.id)
-        .join(Player, Answer.player_id == Player.id)
-        .where(Player.hidden.is_(False))
-        .group_by(topic)
-    ).all()  # fmt: skip
-    groups = []
-    for name, players, answers, correct in rows:
-        shown = players >= floor
-        groups.append(GroupFigures(name=name, players=players, shown=shown,
-                                   answers=answers if shown else 0,
-                                   share=(correct or 0) / answers if shown and answers else None))
-    return sorted(groups, key=lambda g: (not g.shown, -(g.share or 0), g.name))
+    """The messages that landed (as on the big screen), for topics that have answers."""
+    return [
+        GroupFigures(name=t["topic"], players=t["players"], shown=t["shown"],
+                     answers=t["answers"] if t["shown"] else 0, share=t["first_try"])
+        for t in figures.topic_figures(floor) if t["answers"]
+    ]  # fmt: skip
 
 
 def participation() -> dict:

@@ -126,6 +126,7 @@ def test_screen_is_cached_per_process(app, client, played):
 
 
 def test_screen_page_renders_everything_without_javascript(app, client, played):
+    app.config["PRIVACY_FLOOR"] = 1
     page = client.get("/screen").get_data(as_text=True)
     assert "Top players" in page and "Messages that landed" in page
     assert '<td class="name">Alice</td>' in page
@@ -163,6 +164,7 @@ def test_screen_standings_freeze_but_say_so(app, client, played):
 
 
 def test_final_reveal_after_closing(app, client, played):
+    app.config["PRIVACY_FLOOR"] = 1
     set_hunt(app, status_override="closed")
     data = client.get("/screen.json").get_json()
     reveal = data["reveal"]
@@ -175,3 +177,14 @@ def test_final_reveal_after_closing(app, client, played):
     assert places == sorted(places)
     assert page.index("Messages that landed best") < page.index("Messages to revisit")
     assert '<button type="button" id="reveal-next" hidden>' in page
+
+
+def test_screen_hides_topic_rates_below_the_privacy_floor(app, client, played):
+    # Four players reached Partners (3) and Store (2): below a floor of 3, Store keeps its
+    # reach but not its rate, and is neither best nor worst.
+    app.config["PRIVACY_FLOOR"] = 3
+    topics = {t["topic"]: t for t in client.get("/screen.json").get_json()["topics"]}
+    assert topics["Partners"]["shown"] and topics["Partners"]["first_try"] == 0.667
+    assert not topics["Store"]["shown"] and topics["Store"]["first_try"] is None
+    assert topics["Store"]["reach"] == 0.5
+    assert not topics["Store"]["worst"] and not topics["Partners"]["best"]

@@ -21,6 +21,7 @@ from invider import current_hunt
 from invider.admin.access import actor, admin_required, bp
 from invider.backup import BackupError, backup_database, timestamped_name
 from invider.exports import inviders_csv, results_csv
+from invider.figures import privacy_floor
 from invider.models import utcnow
 from invider.moderation import anonymise_players, reset_hunt
 from invider.report import results_report
@@ -35,11 +36,6 @@ def csv_response(text: str, name: str):
         headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.csv"',
                  "Cache-Control": "no-store"},
     )  # fmt: skip
-
-
-def privacy_floor() -> int:
-    """Return the smallest group that gets team or topic figures."""
-    return max(1, int(current_app.config.get("PRIVACY_FLOOR", 5)))
 
 
 def backups_dir() -> Path:
