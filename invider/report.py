@@ -13,6 +13,7 @@ from sqlalchemy import func
 
 from invider import figures
 from invider.models import Answer, Hunt, Invider, Player, db
+from invider.scoring import compute_standings
 
 
 @dataclass
@@ -97,21 +98,15 @@ class Report:
 
 
 def team_figures(floor: int) -> list[GroupFigures]:
-    """Rank teams of at least ``floor`` visible players by average score, then total."""
-    rows = db.session.execute(
-        db.select(Player.team, func.count(Player.id), func.sum(Player.score))
-        .where(Player.hidden.is_(False), Player.team.is_not(None))
-        .group_by(Player.team)
-    ).all()  # fmt: skip
-    groups = [GroupFigures(name=team, players=count, shown=count >= floor, score=int(total or 0),
-                           average=round((total or 0) / count, 1))
-              for team, count, total in rows]  # fmt: skip
-    shown = sorted((g for g in groups if g.shown), key=lambda g: (-g.average, -g.score, g.name))
+    """Live team standings (as organisers see them); teams below ``floor`` get no figures."""
+    teams = [t for t in compute_standings(live=True).teams if t["players"]]
+    shown = [GroupFigures(name=t["name"], players=t["players"], shown=True, score=t["score"],
+                          average=t["average"])
+             for t in teams if t["players"] >= floor]  # fmt: skip
     for rank, group in enumerate(shown, start=1):
         group.rank = rank
-    hidden = sorted((g for g in groups if not g.shown), key=lambda g: g.name)
-    for group in hidden:
-        group.score, group.average = 0, 0.0
+    hidden = sorted((GroupFigures(name=t["name"], players=t["players"], shown=False)
+                     for t in teams if t["players"] < floor), key=lambda g: g.name)  # fmt: skip
     return shown + hidden
 
 
