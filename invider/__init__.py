@@ -58,6 +58,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         PRINTABLES_DIR="printables",
         STANDINGS_CACHE_SECONDS=1.0,
         MAX_CONTENT_LENGTH=1024 * 1024,
+        JOIN_LIMIT_PER_IP=300,
         SESSION_COOKIE_NAME="invider",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

@@ -35,6 +35,9 @@ bp = Blueprint("play", __name__)
 # generous ceiling per address since a whole office shares one public IP.
 MISS_LIMIT, MISS_PERIOD = 10, 300
 MISS_LIMIT_PER_IP = 300
+# New players per address: a bot cannot flood the standings, while a whole office
+# joining at the kick-off through one IP still fits (JOIN_LIMIT_PER_IP in config).
+JOIN_PERIOD = 300
 MAX_TYPED_ANSWER = 200
 
 NAME_ERRORS = {
@@ -190,6 +193,7 @@ def join():
         # The "suggest a name" button without JavaScript: reload with a name filled in.
         name = suggestions[0]
     if request.method == "POST":
+        join_limit()
         try:
             if generated:
                 name = read_proposal(request.form.get("proposal")) or suggestions[0]
@@ -215,6 +219,15 @@ def join():
         suggestions=suggestions, generated=generated, proposal=proposal,
         signed_proposal=sign_proposal(proposal),
     ), (400 if error else 200)  # fmt: skip
+
+
+def join_limit() -> None:
+    """Count a join attempt for this address; refuse with 429 past the configured ceiling."""
+    key = f"join:ip:{request.remote_addr}"
+    wait = ratelimit.retry_after(key, int(current_app.config["JOIN_LIMIT_PER_IP"]), JOIN_PERIOD)
+    if wait:
+        abort(429, retry_after=wait)
+    ratelimit.hit(key, JOIN_PERIOD)
 
 
 def proposal_signer() -> URLSafeSerializer:

@@ -256,3 +256,16 @@ def test_security_headers_on_every_response(client):
         assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_joins_from_one_address_have_a_ceiling(app):
+    from conftest import Actions
+
+    app.config["JOIN_LIMIT_PER_IP"] = 3
+    for n in range(3):
+        assert Actions(app, app.test_client()).join(f"Colleague {n}", "Red").status_code == 302
+    refused = Actions(app, app.test_client()).join("Bot 4", "Red")
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) > 0
+    assert "Too many tries" in refused.get_data(as_text=True)
+    assert [p.name for p in rows(app, Player)] == ["Colleague 0", "Colleague 1", "Colleague 2"]
