@@ -78,7 +78,8 @@ def posters_command(out: Path | None, public_url: str | None, paper: str,
         printed = render_printables(deck, out, url, paper=paper)
     except PosterError as e:
         fail(f"Error: {e}")
-    click.echo(f"Wrote {len(deck.items)} posters for {url} into {printed.out_dir}/")
+    click.echo(f"Wrote {len(deck.items)} posters for {url} into {printed.out_dir}/: posters.pdf, "
+               "stickers.pdf, start-here.pdf, placement.pdf, placement.csv, png/")
 
 
 @click.command("export")
