@@ -172,6 +172,13 @@ def serve_command(host: str, port: int, workers: int | None) -> None:
         password = ensure_admin_password()
     except ValueError as e:
         fail(f"Error: {e}")
+    # Shown as soon as it exists: nothing after this may lose it.
+    if password:
+        click.echo(f"Admin password (shown once, keep it): {password}")
+    elif app.config.get("ADMIN_PASSWORD"):
+        click.echo("Admin password: the one set in INVIDER_ADMIN_PASSWORD")
+    else:
+        click.echo("Admin password: unchanged since the first start")
 
     public_url = app.config["PUBLIC_URL"]
     if not public_url:
@@ -193,12 +200,6 @@ def serve_command(host: str, port: int, workers: int | None) -> None:
     click.echo(f"Leaderboard: {public_url}/leaderboard")
     click.echo(f"Big screen:  {public_url}/screen")
     click.echo(f"Organisers:  {public_url}/admin/")
-    if password:
-        click.echo(f"Admin password (shown once, keep it): {password}")
-    elif app.config.get("ADMIN_PASSWORD"):
-        click.echo("Admin password: the one set in INVIDER_ADMIN_PASSWORD")
-    else:
-        click.echo("Admin password: unchanged since the first start")
     sys.stdout.flush()
 
     workers = workers or max(2, min(8, 2 * (os.cpu_count() or 1)))
