@@ -172,6 +172,8 @@ def select_locale() -> str:
 def load_player() -> None:
     """Set ``g.player`` from the session, which holds only the player id."""
     g.player = None
+    if request.endpoint == "static":
+        return  # stylesheets and scripts need no player: no query per file
     player_id = session.get("player_id")
     if isinstance(player_id, int):
         g.player = db.session.get(Player, player_id)
