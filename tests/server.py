@@ -48,6 +48,7 @@ class Server:
             except (requests.ConnectionError, requests.Timeout):  # still booting
                 pass
             time.sleep(0.2)
+        self.stop(signal.SIGKILL)  # never leave a half-started server behind
         raise RuntimeError(f"server did not start: {self.output()}")
 
     def output(self) -> str:
