@@ -21,6 +21,7 @@ import qrcode
 from PIL import Image, ImageDraw, ImageFont
 from qrcode.constants import ERROR_CORRECT_H, ERROR_CORRECT_M, ERROR_CORRECT_Q
 
+from invider.exports import neutralise
 from invider.pdf import DPI, png_bytes, write_pdf
 from invider.sprites import HEIGHT as SPRITE_HEIGHT
 from invider.sprites import WIDTH as SPRITE_WIDTH
@@ -420,12 +421,6 @@ def _check(deck: PosterDeck, paper: str) -> None:
             raise PosterError(f"poster code {item.code!r} of {item.key!r} is not valid")
 
 
-def _csv_cell(value: str | None) -> str:
-    # Excel runs a cell starting with = + - @ as a formula; a leading quote shows it as text.
-    value = value or ""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def render_poster_png(
     deck: PosterDeck, item: PosterItem, public_url: str, *, paper: str = "a4"
 ) -> bytes:
@@ -467,8 +462,8 @@ def render_printables(
         writer = csv.writer(file)
         writer.writerow(["number", "key", "code", "location", "topic", "url"])
         for item in deck.items:
-            writer.writerow([item.number, _csv_cell(item.key), item.code,
-                             _csv_cell(item.location), _csv_cell(item.topic),
+            writer.writerow([item.number, neutralise(item.key), item.code,
+                             neutralise(item.location), neutralise(item.topic),
                              poster_url(base, item.code)])
     return Printables(
         out_dir=out, posters_pdf=out / "posters.pdf", stickers_pdf=out / "stickers.pdf",
