@@ -12,14 +12,15 @@ from pathlib import Path
 
 from flask import Flask, g, render_template, request, session
 from flask.sessions import SecureCookieSessionInterface
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, get_translations
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from markupsafe import Markup
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from invider.models import Hunt, Player, db
+from invider.models import Hunt, db, player_row
+from invider.snapshot import deck_snapshot
 
 csrf = CSRFProtect()
 babel = Babel()
@@ -63,6 +64,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=timedelta(days=14),
+        # The cookie is set when it changes (joining, the language), not re-signed and
+        # sent again with every page: 14 days outlast any hunt.
+        SESSION_REFRESH_EACH_REQUEST=False,
         # A phone page may stay open all day: the token lives as long as the session.
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_DEFAULT_LOCALE="fr",
@@ -86,7 +90,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         # Behind a reverse proxy: trust its X-Forwarded-For/Proto/Host, so the client's
         # address keys the per-IP limits and HTTPS gives Secure cookies and HSTS.
         hops = int(app.config["PROXY_FIX"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        app.wsgi_app = ProxyFix(SecurityHeaders(app.wsgi_app), x_for=hops, x_proto=hops,
+                                x_host=hops)  # fmt: skip
+    else:
+        app.wsgi_app = SecurityHeaders(app.wsgi_app)
     app.session_interface = SessionInterface()
     db.init_app(app)
     from invider.schema import migrate
@@ -94,6 +101,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    # Flask-Babel looks the catalog up through several layers on every message; a page
+    # has a dozen messages, so templates take it from the request once.
+    app.jinja_env.install_gettext_callables(
+        lambda text: page_translations().ugettext(text),
+        lambda singular, plural, n: page_translations().ungettext(singular, plural, n),
+        newstyle=True,
+    )
 
     from invider import admin, board, play
 
@@ -105,7 +119,6 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_commands(app)
     app.before_request(load_player)
-    app.after_request(security_headers)
     register_error_pages(app)
     app.jinja_env.globals.update(sprite=sprite_markup, page_language=page_language)
     return app
@@ -139,7 +152,10 @@ def instance_secret(path: Path) -> str:
 
 
 def current_hunt() -> Hunt | None:
-    """Return the hunt of this database, once per request."""
+    """Return the hunt of this database, live and editable, once per request (organisers).
+
+    Player pages read ``snapshot.deck_snapshot().hunt``, a copy shared by the worker.
+    """
     if "hunt" not in g:
         g.hunt = db.session.execute(db.select(Hunt).limit(1)).scalar_one_or_none()
     return g.hunt
@@ -165,7 +181,7 @@ def select_locale() -> str:
     chosen = session.get("lang")
     if chosen in LANGUAGES:
         return chosen
-    hunt = current_hunt()
+    hunt = deck_snapshot().hunt
     return hunt.language if hunt else "fr"
 
 
@@ -176,10 +192,19 @@ def load_player() -> None:
         return  # stylesheets and scripts need no player: no query per file
     player_id = session.get("player_id")
     if isinstance(player_id, int):
-        g.player = db.session.get(Player, player_id)
+        g.player = player_row(player_id)
         if g.player is None:
             # The player was removed: start over as a new phone.
             session.pop("player_id", None)
+
+
+def page_translations():
+    """Return the catalog of this request's language, looked up once per request."""
+    try:
+        return g.translations
+    except AttributeError:
+        g.translations = get_translations()
+        return g.translations
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -188,17 +213,38 @@ class SessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
 
+    def get_signing_serializer(self, app: Flask):
+        # Flask builds a serializer for every request; the key is the same all day.
+        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        cached = getattr(self, "_serializer", None)
+        if cached is None or cached[0] != keys:
+            cached = self._serializer = (keys, super().get_signing_serializer(app))
+        return cached[1]
 
-def security_headers(response):
-    """Add the security headers every response carries."""
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["X-Frame-Options"] = "DENY"
-    # Not "no-referrer": Flask-WTF checks the Referer of forms over HTTPS.
-    response.headers["Referrer-Policy"] = "same-origin"
-    if request.is_secure:
-        response.headers["Strict-Transport-Security"] = "max-age=31536000"
-    return response
+
+class SecurityHeaders:
+    """WSGI middleware adding the security headers to every response, errors included."""
+
+    HEADERS = [
+        ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        # Not "no-referrer": Flask-WTF checks the Referer of forms over HTTPS.
+        ("Referrer-Policy", "same-origin"),
+    ]
+    HTTPS_HEADERS = [*HEADERS, ("Strict-Transport-Security", "max-age=31536000")]
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        secure = environ.get("wsgi.url_scheme") == "https"
+        extra = self.HTTPS_HEADERS if secure else self.HEADERS
+
+        def start(status, headers, exc_info=None):
+            return start_response(status, headers + extra, exc_info)
+
+        return self.app(environ, start)
 
 
 def register_error_pages(app: Flask) -> None:

@@ -6,10 +6,10 @@ from datetime import datetime
 
 from flask import Blueprint, Response, g, render_template, request
 
-from invider import current_hunt
 from invider.figures import screen_snapshot
 from invider.models import db
 from invider.scoring import player_rank, public_standings
+from invider.snapshot import deck_snapshot
 from invider.sprites import PALETTE
 
 bp = Blueprint("board", __name__)
@@ -41,7 +41,7 @@ def leaderboard():
     if me is not None and not me.hidden:
         mine = {"id": me.id, "rank": player_rank(me), "score": me.score, "found": me.found}
     response = Response(render_template(
-        "board/leaderboard.html", hunt=current_hunt(), standings=standings,
+        "board/leaderboard.html", hunt=deck_snapshot().hunt, standings=standings,
         rows=standings.players[:DEFAULT_LIMIT], mine=mine))  # fmt: skip
     # The page holds the player's own row: no shared cache may keep it.
     response.headers["Cache-Control"] = "private, no-cache"
@@ -65,7 +65,7 @@ def screen():
     data = screen_snapshot().content
     change = data["hunt"]["next_change"]
     change_at = datetime.fromisoformat(change["at"]) if change else None
-    return render_template("board/screen.html", hunt=current_hunt(), data=data,
+    return render_template("board/screen.html", hunt=deck_snapshot().hunt, data=data,
                            change_at=change_at, palette=PALETTE)  # fmt: skip
 
 

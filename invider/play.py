@@ -21,12 +21,13 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 
-from invider import current_hunt, page_language, ratelimit
+from invider import page_language, ratelimit
 from invider.decks import normalise_code
-from invider.models import Answer, Invider, Player, begin_write, db
+from invider.models import Answer, Invider, Player, answer_row, begin_write, db, player_row
 from invider.names import clean_display_name, generated_name, generated_names, name_key
 from invider.resume import new_resume_token, player_by_token, qr_svg
-from invider.scoring import find_answer, player_rank, public_standings, record_answer
+from invider.scoring import AnswersClosed, player_rank, record_answer
+from invider.snapshot import deck_snapshot
 from invider.wordlist import check_allowed
 
 bp = Blueprint("play", __name__)
@@ -58,11 +59,6 @@ def safe_next(target: str | None) -> str | None:
     return target if not parts.scheme and not parts.netloc and "\\" not in target else None
 
 
-def total_inviders() -> int:
-    """Return how many inviders the deck holds (read with the cached standings)."""
-    return public_standings().hunt["inviders"]
-
-
 def guessing_limit() -> None:
     """Refuse scans with 429 while this player, or their address, guessed too many codes."""
     wait = ratelimit.first_retry_after(miss_keys(), MISS_PERIOD)
@@ -81,11 +77,11 @@ def find_invider(code: str) -> Invider:
 
     Only joined players get here: a phone that has not joined is sent to the
     join form before any lookup, so it learns nothing about which codes exist.
+    The limit is checked before the answer, known code or not, so a player past
+    it learns nothing either.
     """
+    invider = deck_snapshot().by_code.get(normalise_code(code)[:20])
     guessing_limit()
-    invider = db.session.execute(
-        db.select(Invider).where(Invider.code == normalise_code(code)[:20])
-    ).scalar_one_or_none()
     if invider is None:
         for key, _limit in miss_keys():
             ratelimit.hit(key, MISS_PERIOD)
@@ -108,7 +104,8 @@ def player_required(view):
 @bp.get("/")
 def home():
     """Show how to play, the hunt status and a field to type a poster code."""
-    return render_template("play/home.html", hunt=current_hunt(), total=total_inviders())
+    deck = deck_snapshot()
+    return render_template("play/home.html", hunt=deck.hunt, total=deck.total)
 
 
 @bp.get("/code")
@@ -126,14 +123,14 @@ def scan(code: str):
     if g.player is None:
         return redirect(url_for("play.join", next=url_for("play.scan", code=code[:20])))
     invider = find_invider(code)
-    stored = find_answer(g.player.id, invider.id)
+    stored = answer_row(g.player.id, invider.id)
     if stored is not None:
         return show_result(invider, stored)
-    hunt = current_hunt()
-    if not hunt.accepts_answers():
-        return render_template("play/not_open.html", hunt=hunt, invider=invider)
-    return render_template("play/question.html", hunt=hunt, invider=invider,
-                           total=total_inviders())  # fmt: skip
+    deck = deck_snapshot()
+    if not deck.hunt.accepts_answers():
+        return render_template("play/not_open.html", hunt=deck.hunt, invider=invider)
+    return render_template("play/question.html", hunt=deck.hunt, invider=invider,
+                           total=deck.total)  # fmt: skip
 
 
 @bp.post("/i/<code>")
@@ -142,13 +139,11 @@ def answer(code: str):
     if g.player is None:
         return redirect(url_for("play.join", next=url_for("play.scan", code=code[:20])))
     invider = find_invider(code)
-    hunt = current_hunt()
-    if not hunt.accepts_answers():
-        stored = find_answer(g.player.id, invider.id)
-        if stored is not None:
-            return show_result(invider, stored)
-        return render_template("play/not_open.html", hunt=hunt, invider=invider), 409
-    # A repeated answer is caught inside record_answer, under the write lock.
+    stored = answer_row(g.player.id, invider.id)
+    if stored is not None:
+        return show_result(invider, stored)  # a repeated POST shows the one attempt
+    if not deck_snapshot().hunt.accepts_answers():
+        return closed(invider)
     if invider.choices:
         given = request.form.get("choice", "")
         if given not in invider.choices:
@@ -157,28 +152,40 @@ def answer(code: str):
         given = " ".join(request.form.get("answer", "").split())
         if not given or len(given) > MAX_TYPED_ANSWER:
             abort(400, description=_("Please type an answer (200 characters at most)."))
-    stored, _created = record_answer(g.player, invider, given)
+    try:
+        # A concurrent double submit is caught inside, under the write lock.
+        stored, _created = record_answer(g.player, invider, given)
+    except AnswersClosed:
+        return closed(invider)
+    except LookupError:
+        abort(404)
     if stored is None:
         session.pop("player_id", None)
         return redirect(url_for("play.join", next=url_for("play.scan", code=invider.code)))
     return show_result(invider, stored)
 
 
-def show_result(invider: Invider, stored: Answer):
+def closed(invider: Invider):
+    """Answer a POST that came while the hunt takes no answers."""
+    hunt = deck_snapshot().hunt
+    return render_template("play/not_open.html", hunt=hunt, invider=invider), 409
+
+
+def show_result(invider: Invider, stored):
     """Render the result of a stored answer: right or wrong, the answer, the fact."""
-    # Reload: on PostgreSQL each statement sees the latest commit, so the player read at
-    # the start of the request may predate the answer found just now (a concurrent submit).
-    player = db.session.get(Player, stored.player_id, populate_existing=True)
+    # Read again: the player read at the start of the request predates this answer.
+    player = player_row(stored.player_id)
+    deck = deck_snapshot()
     return render_template(
-        "play/result.html", hunt=current_hunt(), invider=invider, answer=stored,
-        player=player, total=total_inviders(), rank=player_rank(player),
+        "play/result.html", hunt=deck.hunt, invider=invider, answer=stored,
+        player=player, total=deck.total, rank=player_rank(player),
     )  # fmt: skip
 
 
 @bp.route("/join", methods=["GET", "POST"])
 def join():
     """Pick a display name (and a team) once, then go back to the scanned poster."""
-    hunt = current_hunt()
+    hunt = deck_snapshot().hunt
     target = safe_next(request.values.get("next")) or url_for("play.me")
     if g.player is not None:
         return redirect(target)
@@ -292,7 +299,7 @@ def me():
     if g.player.resume_token:
         resume_url = url_for("play.resume", token=g.player.resume_token, _external=True)
         qr = Markup(qr_svg(resume_url, _("QR code of your resume link")))
-    return render_template("play/me.html", hunt=current_hunt(), player=g.player, found=found,
+    return render_template("play/me.html", hunt=deck_snapshot().hunt, player=g.player, found=found,
                            inviders=inviders, rank=player_rank(g.player),
                            resume_url=resume_url, qr=qr)  # fmt: skip
 
@@ -310,12 +317,12 @@ def resume(token: str):
     """Ask before continuing as the player of a resume link; only the POST logs in."""
     player = player_by_token(token)
     if player is None:
-        return render_template("play/resume.html", hunt=current_hunt(), player=None), 404
+        return render_template("play/resume.html", hunt=deck_snapshot().hunt, player=None), 404
     if request.method == "POST":
         log_in(player)
         return redirect(url_for("play.me"))
-    return render_template("play/resume.html", hunt=current_hunt(), player=player, token=token,
-                           current=g.player)  # fmt: skip
+    return render_template("play/resume.html", hunt=deck_snapshot().hunt, player=player,
+                           token=token, current=g.player)  # fmt: skip
 
 
 @bp.post("/lang")

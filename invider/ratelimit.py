@@ -12,7 +12,7 @@ import math
 import time
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from invider.models import RateCount, db
 
@@ -38,17 +38,21 @@ def _redis_key(key: str, window: int) -> str:
     return f"{current_app.config.get('REDIS_PREFIX') or 'invider:rl:'}{key}:{window}"
 
 
+# Built once: every scan checks the guessing limits before it looks the code up.
+_COUNTS = select(RateCount.key, RateCount.window, RateCount.count).where(
+    RateCount.key.in_(bindparam("keys", expanding=True)),
+    RateCount.window.in_(bindparam("windows", expanding=True)),
+)
+
+
 def _counts(keys: list[str], windows: tuple[int, int]) -> dict[tuple[str, int], int]:
     """Return the counts of ``keys`` in ``windows``, in one round trip."""
     if current_app.config.get("REDIS_URL"):
         names = [(key, w) for key in keys for w in windows]
         values = _redis().mget([_redis_key(key, w) for key, w in names])
         return {name: int(v or 0) for name, v in zip(names, values, strict=True)}
-    # The request's own session: a scan pays one small indexed read, not a new connection.
-    rows = db.session.execute(
-        select(RateCount.key, RateCount.window, RateCount.count)
-        .where(RateCount.key.in_(keys), RateCount.window.in_(windows))
-    ).all()
+    # The request's own connection: a scan pays one small indexed read, not a new connection.
+    rows = db.session.connection().execute(_COUNTS, {"keys": keys, "windows": list(windows)})
     return {(key, window): count for key, window, count in rows}
 
 

@@ -11,10 +11,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import func, or_, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 
-from invider.models import Answer, Hunt, Invider, Player, begin_write, db, utcnow
+from invider.models import (
+    ANSWERING,
+    Answer,
+    Hunt,
+    Invider,
+    Player,
+    answer_row,
+    begin_write,
+    db,
+    schedule_status,
+    utcnow,
+)
 
 
 def normalise_answer(text: str) -> str:
@@ -24,50 +35,65 @@ def normalise_answer(text: str) -> str:
     return " ".join(bare.casefold().split())
 
 
-def is_correct(invider: Invider, given: str) -> bool:
-    """Tell whether ``given`` answers ``invider`` correctly."""
+def is_correct(invider, given: str) -> bool:
+    """Tell whether ``given`` answers ``invider`` (an Invider or a row of one) correctly."""
     if invider.choices:
         return given == invider.answer
     accepted = {normalise_answer(a) for a in [*invider.accept, invider.answer] if a}
     return normalise_answer(given) in accepted
 
 
-def find_answer(player_id: int, invider_id: int) -> Answer | None:
-    """Return the stored attempt of a player at an invider, if any."""
-    return db.session.execute(
-        db.select(Answer).where(Answer.player_id == player_id, Answer.invider_id == invider_id)
-    ).scalar_one_or_none()
+class AnswersClosed(Exception):
+    """The hunt does not record answers right now (read inside the write transaction)."""
 
 
-def record_answer(player: Player, invider: Invider, given: str) -> tuple[Answer | None, bool]:
+_answer, _hunt, _invider, _player = (Answer.__table__, Hunt.__table__, Invider.__table__,
+                                     Player.__table__)  # fmt: skip
+# What decides an answer, read afresh under the write lock: the pages' copy of the deck
+# may be a second old, and an organiser may have just closed the hunt or edited a question.
+_JUDGE = (
+    select(_invider.c.choices, _invider.c.accept, _invider.c.answer, _invider.c.points,
+           _hunt.c.status_override, _hunt.c.opens_at, _hunt.c.closes_at, _hunt.c.freeze_at)
+    .select_from(_invider.join(_hunt, true()))
+    .where(_invider.c.id == bindparam("invider_id"))
+    .limit(1)
+)  # fmt: skip
+_INSERT_ANSWER = insert(_answer)
+
+
+def record_answer(player, invider, given: str) -> tuple[Answer | None, bool]:
     """Store the one attempt of ``player`` at ``invider`` and update the score with it.
 
     Returns ``(answer, created)``. A repeated or concurrent attempt is stopped by the
     unique constraint and returns the stored answer with ``created`` False. The answer
-    is None only when the player was removed meanwhile.
+    is None only when the player was removed meanwhile. Raises AnswersClosed when the
+    hunt stopped taking answers, LookupError when the invider left the deck.
     """
     player_id, invider_id = player.id, invider.id
-    # Checked before the write transaction: starting it expires the loaded invider.
-    correct = is_correct(invider, given)
-    points = invider.points if correct else 0
     begin_write()
-    stored = find_answer(player_id, invider_id)
-    if stored is not None:
-        db.session.rollback()  # release the write lock before the page is rendered
-        return stored, False
-    now = utcnow()
-    answer = Answer(player_id=player_id, invider_id=invider_id, given=given[:500],
-                    correct=correct, points=points, created_at=now)  # fmt: skip
-    db.session.add(answer)
-    try:
-        db.session.flush()
-    except IntegrityError:
+    conn = db.session.connection()
+    judge = conn.execute(_JUDGE, {"invider_id": invider_id}).first()
+    if judge is None or schedule_status(judge) not in ANSWERING:
         db.session.rollback()
-        return find_answer(player_id, invider_id), False
-    values = {"found": Player.found + 1}
+        raise LookupError(invider_id) if judge is None else AnswersClosed()
+    correct = is_correct(judge, given)
+    answer = Answer(player_id=player_id, invider_id=invider_id, given=given[:500],
+                    correct=correct, points=judge.points if correct else 0,
+                    created_at=utcnow())  # fmt: skip
+    try:
+        answer.id = conn.execute(_INSERT_ANSWER, {
+            "player_id": player_id, "invider_id": invider_id, "given": answer.given,
+            "correct": correct, "points": answer.points, "created_at": answer.created_at,
+        }).inserted_primary_key[0]  # fmt: skip
+    except IntegrityError:
+        # Answered meanwhile (a double submit), or the player was removed.
+        db.session.rollback()
+        return answer_row(player_id, invider_id), False
+    values = {"found": _player.c.found + 1}
     if correct:
-        values |= {"score": Player.score + points, "correct": Player.correct + 1, "score_at": now}
-    db.session.execute(update(Player).where(Player.id == player_id).values(**values))
+        values |= {"score": _player.c.score + answer.points, "correct": _player.c.correct + 1,
+                   "score_at": answer.created_at}  # fmt: skip
+    conn.execute(update(_player).where(_player.c.id == player_id).values(**values))
     db.session.commit()
     return answer, True
 
@@ -120,8 +146,9 @@ def public_standings() -> Standings:
     return store["value"]
 
 
-def forget_standings() -> None:
-    """Drop the cached standings and screen data of this process (after an organiser change)."""
+def forget_caches() -> None:
+    """Drop this process's standings, screen data and deck copy (after an organiser change)."""
+    current_app.extensions.pop("invider.deck", None)
     current_app.extensions.pop("invider.standings", None)
     current_app.extensions.pop("invider.screen", None)
     current_app.extensions.pop("invider.figures", None)
@@ -211,23 +238,27 @@ def _team_rows(hunt: Hunt | None, frozen: bool) -> list[dict]:
     ]  # fmt: skip
 
 
-def live_rank(player: Player) -> int:
+# Players ranked ahead of one: a higher score, or the same score reached earlier.
+_AHEAD = select(func.count()).select_from(_player).where(
+    _player.c.hidden.is_(False),
+    or_(
+        _player.c.score > bindparam("score"),
+        and_(_player.c.score == bindparam("score"), _player.c.score_at < bindparam("score_at")),
+        and_(_player.c.score == bindparam("score"), _player.c.score_at == bindparam("score_at"),
+             _player.c.id < bindparam("id")),
+    ),
+)  # fmt: skip
+
+
+def live_rank(player) -> int:
     """Return the live rank of ``player`` among visible players (1 is first)."""
-    ahead = db.session.execute(
-        db.select(func.count(Player.id)).where(
-            Player.hidden.is_(False),
-            or_(
-                Player.score > player.score,
-                (Player.score == player.score) & (Player.score_at < player.score_at),
-                (Player.score == player.score) & (Player.score_at == player.score_at)
-                & (Player.id < player.id),
-            ),
-        )
+    ahead = db.session.connection().execute(
+        _AHEAD, {"score": player.score, "score_at": player.score_at, "id": player.id}
     ).scalar_one()
     return ahead + 1
 
 
-def player_rank(player: Player) -> int | None:
+def player_rank(player) -> int | None:
     """Return the rank a player is shown: the public one, else the live one."""
     if player.hidden:
         return None

@@ -207,6 +207,7 @@ def _path_data(grid: Grid) -> str:
     return "".join(parts)
 
 
+@lru_cache(maxsize=4096)
 def sprite_svg(key: str, *, silhouette: bool = False, title: str | None = None) -> str:
     """Return the invader of ``key`` as an inline SVG element."""
     colour = SILHOUETTE if silhouette else sprite_colour(key)

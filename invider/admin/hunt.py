@@ -14,7 +14,7 @@ from invider.admin.access import actor, admin_required, bp
 from invider.models import AuditEntry, Player, db, utcnow
 from invider.moderation import NAME_MODES, set_name_mode, set_schedule, set_status
 from invider.report import poster_health
-from invider.scoring import forget_standings
+from invider.scoring import forget_caches
 
 STATUS_ACTIONS = {"open": "open", "freeze": "frozen", "close": "closed", "schedule": None}
 SCHEDULE_FIELDS = ("opens_at", "freeze_at", "closes_at")
@@ -72,7 +72,7 @@ def status():
         flash(_("Unknown action."), "error")
         return redirect(url_for("admin.dashboard"))
     set_status(hunt.id, STATUS_ACTIONS[action], actor(), utcnow())
-    forget_standings()
+    forget_caches()
     flash(_("Hunt status updated."), "ok")
     return redirect(url_for("admin.dashboard"))
 
@@ -91,7 +91,7 @@ def schedule():
         flash(_("Times must be dates like 2026-03-14 09:00, in this order: opening, "
                 "freeze, closing."), "error")  # fmt: skip
         return redirect(url_for("admin.dashboard"))
-    forget_standings()
+    forget_caches()
     flash(_("Schedule saved."), "ok")
     return redirect(url_for("admin.dashboard"))
 

@@ -11,7 +11,7 @@ from invider.admin.access import actor, admin_required, bp
 from invider.models import AuditEntry, Player, db
 from invider.moderation import remove_player, rename_player, set_hidden
 from invider.names import name_key
-from invider.scoring import forget_standings
+from invider.scoring import forget_caches
 
 PAGE_SIZE = 200
 
@@ -70,7 +70,7 @@ def rename(player_id: int):
     except LookupError:
         abort(404)
     else:
-        forget_standings()
+        forget_caches()
         flash(_("Renamed to %(name)s.", name=player.name), "ok")
     return back_to_players()
 
@@ -85,7 +85,7 @@ def hide(player_id: int):
         player = set_hidden(player_id, hidden, actor())
     except LookupError:
         abort(404)
-    forget_standings()
+    forget_caches()
     flash(_("%(name)s is hidden from the public standings.", name=player.name) if hidden
           else _("%(name)s is shown in the public standings again.", name=player.name),
           "ok")  # fmt: skip
@@ -112,6 +112,6 @@ def remove(player_id: int):
         count = remove_player(player_id, actor())
     except LookupError:
         abort(404)
-    forget_standings()
+    forget_caches()
     flash(_("%(name)s was removed with %(count)d answer(s).", name=name, count=count), "ok")
     return redirect(url_for("admin.players"))

@@ -25,7 +25,7 @@ from invider.figures import privacy_floor
 from invider.models import utcnow
 from invider.moderation import anonymise_players, reset_hunt
 from invider.report import results_report
-from invider.scoring import forget_standings
+from invider.scoring import forget_caches
 
 
 def csv_response(text: str, name: str):
@@ -81,7 +81,7 @@ def anonymise():
         flash(_("Type ANONYMISE to confirm."), "error")
         return redirect(url_for("admin.results"))
     count = anonymise_players(actor(), hunt.language if hunt else "en")
-    forget_standings()
+    forget_caches()
     flash(_("%(count)d player names were anonymised.", count=count), "ok")
     return redirect(url_for("admin.results"))
 
@@ -120,7 +120,7 @@ def reset():
                 error=str(e)), "error")  # fmt: skip
         return redirect(url_for("admin.results"))
     count = reset_hunt(actor(), str(path))
-    forget_standings()
+    forget_caches()
     flash(_("The hunt was reset: %(count)d players removed. Backup: %(path)s",
             count=count, path=str(path)), "ok")  # fmt: skip
     return redirect(url_for("admin.results"))

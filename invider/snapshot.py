@@ -1,0 +1,54 @@
+"""The hunt and its deck as the player pages see them: one read-only copy per worker.
+
+Every scan needs the hunt and the invider behind a code. Reading them on each
+request cost more than the rest of the page, so each worker keeps a copy for at
+most ``STANDINGS_CACHE_SECONDS``, like the standings, and an organiser change
+drops it at once in the worker that made it. A copy a second old can only delay
+what a page shows: recording an answer reads the hunt and the invider again
+inside its own write transaction.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from invider.models import Hunt, Invider, db
+
+CACHE_KEY = "invider.deck"
+
+
+@dataclass(frozen=True)
+class DeckSnapshot:
+    """The hunt (None before a deck is loaded) and its inviders by poster code, detached."""
+
+    hunt: Hunt | None
+    by_code: dict[str, Invider]
+
+    @property
+    def total(self) -> int:
+        """Return how many inviders the deck holds."""
+        return len(self.by_code)
+
+
+def deck_snapshot() -> DeckSnapshot:
+    """Return this worker's copy of the hunt and deck, read again once it is too old."""
+    cached = current_app.extensions.get(CACHE_KEY)
+    now = time.monotonic()
+    if cached is None or now - cached[0] >= current_app.config["STANDINGS_CACHE_SECONDS"]:
+        cached = (now, read_deck())
+        current_app.extensions[CACHE_KEY] = cached
+    return cached[1]
+
+
+def read_deck() -> DeckSnapshot:
+    """Read the hunt and every invider into detached objects no request can change."""
+    # A session of its own: the request's session may hold an organiser's pending edits.
+    with Session(db.engine, expire_on_commit=False) as session:
+        hunt = session.execute(select(Hunt).limit(1)).scalar_one_or_none()
+        inviders = session.execute(select(Invider)).scalars().all()
+    return DeckSnapshot(hunt=hunt, by_code={invider.code: invider for invider in inviders})
