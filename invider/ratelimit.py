@@ -8,13 +8,14 @@ the previous window's count weighs by how much of it still overlaps.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 
 from flask import current_app
 from sqlalchemy import bindparam, select
 
-from invider.models import RateCount, db
+from invider.models import RateCount, db, read
 
 
 def _windows(period: int, now: float) -> tuple[int, int, float]:
@@ -38,11 +39,17 @@ def _redis_key(key: str, window: int) -> str:
     return f"{current_app.config.get('REDIS_PREFIX') or 'invider:rl:'}{key}:{window}"
 
 
-# Built once: every scan checks the guessing limits before it looks the code up.
-_COUNTS = select(RateCount.key, RateCount.window, RateCount.count).where(
-    RateCount.key.in_(bindparam("keys", expanding=True)),
-    RateCount.window.in_(bindparam("windows", expanding=True)),
-)
+@functools.cache
+def _counts_statement(keys: int):
+    """Return the read of ``keys`` counters over two windows, built once per number of keys.
+
+    Every scan checks the guessing limits: fixed parameters keep the statement cached,
+    where an expanding IN list would be rendered again on each request.
+    """
+    return select(RateCount.key, RateCount.window, RateCount.count).where(
+        RateCount.key.in_([bindparam(f"key{i}") for i in range(keys)]),
+        RateCount.window.in_([bindparam("current"), bindparam("previous")]),
+    )
 
 
 def _counts(keys: list[str], windows: tuple[int, int]) -> dict[tuple[str, int], int]:
@@ -51,8 +58,10 @@ def _counts(keys: list[str], windows: tuple[int, int]) -> dict[tuple[str, int], 
         names = [(key, w) for key in keys for w in windows]
         values = _redis().mget([_redis_key(key, w) for key, w in names])
         return {name: int(v or 0) for name, v in zip(names, values, strict=True)}
-    # The request's own connection: a scan pays one small indexed read, not a new connection.
-    rows = db.session.connection().execute(_COUNTS, {"keys": keys, "windows": list(windows)})
+    # A scan pays one small indexed read on the worker's reading connection.
+    params = {f"key{i}": key for i, key in enumerate(keys)}
+    params |= {"current": windows[0], "previous": windows[1]}
+    rows = read(_counts_statement(len(keys)), params)
     return {(key, window): count for key, window, count in rows}
 
 

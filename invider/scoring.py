@@ -23,6 +23,7 @@ from invider.models import (
     answer_row,
     begin_write,
     db,
+    read,
     schedule_status,
     utcnow,
 )
@@ -252,9 +253,8 @@ _AHEAD = select(func.count()).select_from(_player).where(
 
 def live_rank(player) -> int:
     """Return the live rank of ``player`` among visible players (1 is first)."""
-    ahead = db.session.connection().execute(
-        _AHEAD, {"score": player.score, "score_at": player.score_at, "id": player.id}
-    ).scalar_one()
+    ahead = read(_AHEAD, {"score": player.score, "score_at": player.score_at, "id": player.id})
+    ahead = ahead.scalar_one()
     return ahead + 1
 
 
