@@ -86,14 +86,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     public_url = app.config["PUBLIC_URL"] or ""
     app.config.setdefault("SESSION_COOKIE_SECURE", public_url.startswith("https://"))
 
-    if app.config.get("PROXY_FIX"):
-        # Behind a reverse proxy: trust its X-Forwarded-For/Proto/Host, so the client's
-        # address keys the per-IP limits and HTTPS gives Secure cookies and HSTS.
-        hops = int(app.config["PROXY_FIX"])
-        app.wsgi_app = ProxyFix(SecurityHeaders(app.wsgi_app), x_for=hops, x_proto=hops,
-                                x_host=hops)  # fmt: skip
-    else:
-        app.wsgi_app = SecurityHeaders(app.wsgi_app)
     app.session_interface = SessionInterface()
     db.init_app(app)
     from invider.schema import migrate
@@ -114,6 +106,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(play.bp)
     app.register_blueprint(board.bp)
     app.register_blueprint(admin.bp)
+    app.wsgi_app = SecurityHeaders(board.SharedJsonFastPath(app, app.wsgi_app))
+    if app.config.get("PROXY_FIX"):
+        # Behind a reverse proxy: trust its X-Forwarded-For/Proto/Host, so the client's
+        # address keys the per-IP limits and HTTPS gives Secure cookies and HSTS.
+        hops = int(app.config["PROXY_FIX"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from invider.cli import register_commands
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 from flask import Blueprint, Response, g, render_template, request
@@ -74,6 +75,52 @@ def screen_json():
     """Return the big screen's data (standings, feed, progress, topics), with an ETag."""
     snapshot = screen_snapshot()
     return shared_json(snapshot.body, snapshot.digest)
+
+
+class SharedJsonFastPath:
+    """WSGI middleware serving ``/leaderboard.json`` and ``/screen.json`` from the cache.
+
+    Every phone on the leaderboard and the big screen poll these two; their bodies are
+    shared and already encoded. While this worker's copy is fresh they skip Flask's
+    request context, session and routing. A stale copy, a query string or another
+    method goes on to the Flask views above, which compute and cache it again.
+    """
+
+    CACHES = {"/leaderboard.json": "invider.standings", "/screen.json": "invider.screen"}
+
+    def __init__(self, app, wsgi_app):
+        self.app, self.wsgi_app = app, wsgi_app
+
+    def __call__(self, environ, start_response):
+        cache = self.CACHES.get(environ.get("PATH_INFO", ""))
+        if cache and environ["REQUEST_METHOD"] == "GET" and not environ.get("QUERY_STRING"):
+            shared = self.fresh(cache)
+            if shared is not None:
+                return self.respond(*shared, environ, start_response)
+        return self.wsgi_app(environ, start_response)
+
+    def fresh(self, cache: str) -> tuple[bytes, str] | None:
+        """Return the cached body and digest if this worker's copy is still fresh."""
+        store = self.app.extensions.get(cache)
+        ttl = self.app.config["STANDINGS_CACHE_SECONDS"]
+        if not store or store["value"] is None or time.monotonic() - store["at"] >= ttl:
+            return None
+        value = store["value"]
+        if cache == "invider.standings":
+            return value.json_body(DEFAULT_LIMIT)
+        return value.body, value.digest
+
+    @staticmethod
+    def respond(body: bytes, digest: str, environ, start_response):
+        etag = f'W/"{digest}"'
+        headers = [("ETag", etag), ("Cache-Control", "no-cache")]
+        wanted = environ.get("HTTP_IF_NONE_MATCH", "")
+        if f'"{digest}"' in wanted or wanted.strip() == "*":
+            start_response("304 NOT MODIFIED", headers)
+            return []
+        start_response("200 OK", [("Content-Type", "application/json"),
+                                  ("Content-Length", str(len(body))), *headers])  # fmt: skip
+        return [body]
 
 
 @bp.get("/healthz")

@@ -170,6 +170,29 @@ def test_shared_cache_never_serves_one_players_row_to_another(app):
     assert len(bodies) == 1 and b"aria-current" not in bodies.pop()
 
 
+def test_cached_json_is_served_the_same_without_flask(app, client):
+    """While fresh, the shared JSON skips Flask: same bytes, headers, ETag and 304."""
+    app.config["STANDINGS_CACHE_SECONDS"] = 3600
+    player(app, "Alice").answer("launch", choice="July 2015")
+    for path in ("/leaderboard.json", "/screen.json"):
+        first = client.get(path)  # computed by the Flask view, then cached
+        app.view_functions["board." + path[1:-5] + "_json"] = None  # Flask can't answer now
+        again = client.get(path)
+        assert again.status_code == 200 and again.data == first.data
+        assert again.get_json() == first.get_json()
+        for header in ("ETag", "Cache-Control", "Content-Type", "Content-Security-Policy",
+                       "X-Content-Type-Options"):  # fmt: skip
+            assert again.headers[header] == first.headers[header], header
+        assert "Set-Cookie" not in again.headers
+        unchanged = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
+        assert unchanged.status_code == 304 and unchanged.data == b""
+        assert unchanged.headers["ETag"] == first.headers["ETag"]
+        changed = client.get(path, headers={"If-None-Match": 'W/"0000"'})
+        assert changed.status_code == 200 and changed.data == first.data
+    # Another limit still goes through the view, which the test switched off above.
+    assert client.get("/leaderboard.json?limit=5").status_code == 500
+
+
 def test_ranking_query_reads_the_index_without_sorting(app):
     from sqlalchemy.dialects import sqlite
 
