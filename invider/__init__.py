@@ -10,7 +10,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, g, render_template, request, session
+from flask import Flask, g, has_request_context, render_template, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel, get_locale, get_translations
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -118,7 +118,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_commands(app)
     app.before_request(load_player)
     register_error_pages(app)
-    app.jinja_env.globals.update(sprite=sprite_markup, page_language=page_language)
+    from invider.pages import form_token, format_count
+
+    app.jinja_env.globals.update(sprite=sprite_markup, page_language=page_language,
+                                 csrf_token=form_token)  # fmt: skip
+    app.jinja_env.filters["numberformat"] = format_count
+    app.context_processor(page_context)
     return app
 
 
@@ -194,6 +199,15 @@ def load_player() -> None:
         if g.player is None:
             # The player was removed: start over as a new phone.
             session.pop("player_id", None)
+
+
+def page_context() -> dict:
+    """Give every page the player's name and the path the language switch returns to."""
+    if not has_request_context():
+        return {}
+    player = g.get("player")
+    return {"player_name": player.name if player else None,
+            "return_path": request.full_path if request.method == "GET" else request.path}  # fmt: skip
 
 
 def page_translations():

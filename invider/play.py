@@ -25,6 +25,7 @@ from invider import page_language, ratelimit
 from invider.decks import normalise_code
 from invider.models import Answer, Invider, Player, answer_row, begin_write, db, player_row
 from invider.names import clean_display_name, generated_name, generated_names, name_key
+from invider.pages import format_count, render_personal
 from invider.resume import new_resume_token, player_by_token, qr_svg
 from invider.scoring import AnswersClosed, player_rank, record_answer
 from invider.snapshot import deck_snapshot
@@ -129,8 +130,8 @@ def scan(code: str):
     deck = deck_snapshot()
     if not deck.hunt.accepts_answers():
         return render_template("play/not_open.html", hunt=deck.hunt, invider=invider)
-    return render_template("play/question.html", hunt=deck.hunt, invider=invider,
-                           total=deck.total)  # fmt: skip
+    return render_personal("play/question.html", (invider.code,), {}, hunt=deck.hunt,
+                           invider=invider, total=deck.total)  # fmt: skip
 
 
 @bp.post("/i/<code>")
@@ -176,9 +177,14 @@ def show_result(invider: Invider, stored):
     # Read again: the player read at the start of the request predates this answer.
     player = player_row(stored.player_id)
     deck = deck_snapshot()
-    return render_template(
-        "play/result.html", hunt=deck.hunt, invider=invider, answer=stored,
-        player=player, total=deck.total, rank=player_rank(player),
+    rank = player_rank(player)
+    holes = {"given": stored.given, "found": format_count(player.found),
+             "score": format_count(player.score)}  # fmt: skip
+    if rank is not None:
+        holes["rank"] = format_count(rank)
+    return render_personal(
+        "play/result.html", (invider.code, stored.correct, stored.points, rank is None), holes,
+        hunt=deck.hunt, invider=invider, answer=stored, total=deck.total, rank=None,
     )  # fmt: skip
 
 

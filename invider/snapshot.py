@@ -11,7 +11,7 @@ inside its own write transaction.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app
 from sqlalchemy import select
@@ -28,6 +28,8 @@ class DeckSnapshot:
 
     hunt: Hunt | None
     by_code: dict[str, Invider]
+    # Pages rendered from this copy (see pages.py): they go when the copy does.
+    pages: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def total(self) -> int:
