@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from conftest import Actions
 
 from invider.models import Answer, Hunt, Player, db
 
@@ -269,3 +270,42 @@ def test_joins_from_one_address_have_a_ceiling(app):
     assert int(refused.headers["Retry-After"]) > 0
     assert "Too many tries" in refused.get_data(as_text=True)
     assert [p.name for p in rows(app, Player)] == ["Colleague 0", "Colleague 1", "Colleague 2"]
+
+
+def test_shared_pages_fill_in_each_players_own_parts(app):
+    """Question and result pages are rendered once per worker; each player sees their own."""
+    app.config["STANDINGS_CACHE_SECONDS"] = 3600  # one deck copy: one page for everyone
+    alice, bob = Actions(app, app.test_client()), Actions(app, app.test_client())
+    alice.join('<i>Alice</i> & "co"', "Red")
+    bob.join("Bob", "Blue")
+    code = alice.code("services")
+    questions = {name: who.client.get(f"/i/{code}").get_data(as_text=True)
+                 for name, who in (("alice", alice), ("bob", bob))}  # fmt: skip
+    assert "</span>&lt;i&gt;Alice&lt;/i&gt; &amp; &#34;co&#34;</a>" in questions["alice"]
+    assert "</span>Bob</a>" in questions["bob"] and "Alice" not in questions["bob"]
+    tokens = {name: re.findall(r'name="csrf_token" value="([^"]+)"', page)
+              for name, page in questions.items()}  # fmt: skip
+    assert len(set(tokens["alice"])) == 1 and set(tokens["alice"]) != set(tokens["bob"])
+    assert f'name="next" value="/i/{code}?"' in questions["bob"]
+
+    # Each token is the player's own: both answers count, each page shows its own figures.
+    wrong = alice.client.post(f"/i/{code}", data={"csrf_token": tokens["alice"][0],
+                                                  "answer": "<b>12</b>"})  # fmt: skip
+    right = bob.client.post(f"/i/{code}", data={"csrf_token": tokens["bob"][0],
+                                                "answer": "133"})  # fmt: skip
+    wrong, right = wrong.get_data(as_text=True), right.get_data(as_text=True)
+    assert "Not quite." in wrong and "You answered: &lt;b&gt;12&lt;/b&gt;" in wrong
+    assert "Right answer!" in right and "You answered" not in right
+    assert "Score 0" in visible_text(wrong) and "Score 20" in visible_text(right)
+    assert "Rank " in visible_text(wrong) and "Rank " in visible_text(right)
+    assert "Found 1 / 3" in visible_text(wrong) and "Found 1 / 3" in visible_text(right)
+
+    # A player who switched language gets the page in theirs; the other keeps English.
+    bob.client.post("/lang", data={"lang": "fr", "next": "/",
+                                   "csrf_token": csrf(bob, "/")})  # fmt: skip
+    french = bob.client.get(f"/i/{code}").get_data(as_text=True)
+    english = alice.client.get(f"/i/{code}").get_data(as_text=True)
+    assert "Affiche n°" in french and "Bob" in french
+    assert "Poster 2 of 3" in english and "Not quite." in english
+    for page in (*questions.values(), wrong, right, french, english):
+        assert "\ue000" not in page and "\ue001" not in page
