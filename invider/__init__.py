@@ -78,6 +78,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
+    # Environment variables arrive as text.
+    app.config["STANDINGS_CACHE_SECONDS"] = float(app.config["STANDINGS_CACHE_SECONDS"])
 
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config["SECRET_KEY"]:
@@ -206,8 +208,8 @@ def page_context() -> dict:
     if not has_request_context():
         return {}
     player = g.get("player")
-    return {"player_name": player.name if player else None,
-            "return_path": request.full_path if request.method == "GET" else request.path}  # fmt: skip
+    here = request.full_path if request.method == "GET" else request.path
+    return {"player_name": player.name if player else None, "return_path": here}
 
 
 def page_translations():

@@ -15,11 +15,11 @@ import secrets
 from functools import lru_cache
 
 from babel.numbers import format_decimal
-from flask import g, render_template, request, session
+from flask import g, render_template, session
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
-from invider import page_language
+from invider import page_context, page_language
 from invider.snapshot import deck_snapshot
 
 # Private-use characters and a per-process nonce: no deck text or escaped value holds one.
@@ -34,9 +34,7 @@ def render_personal(template: str, key: tuple, holes: dict[str, object], **conte
     ``key`` names what the shared part depends on besides the template, the language
     and the deck; ``holes`` are this request's personal values, as text.
     """
-    holes = {"csrf_token": form_token(), "player_name": g.player.name,
-             "return_path": request.full_path if request.method == "GET" else request.path,
-             **holes}  # fmt: skip
+    holes = {"csrf_token": form_token(), **page_context(), **holes}
     pages = deck_snapshot().pages
     cache_key = (template, page_language(), *key)
     page = pages.get(cache_key)

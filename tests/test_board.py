@@ -202,3 +202,11 @@ def test_ranking_query_reads_the_index_without_sorting(app):
         sql = str(query.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
         plan = " ".join(r[-1] for r in db.session.execute(db.text("EXPLAIN QUERY PLAN " + sql)))
     assert "ix_player_ranking" in plan and "TEMP B-TREE" not in plan
+
+
+def test_cache_period_can_be_set_from_the_environment(tmp_path, monkeypatch):
+    from invider import create_app
+
+    monkeypatch.setenv("INVIDER_STANDINGS_CACHE_SECONDS", "2.5")
+    app = create_app({"INSTANCE": str(tmp_path / "instance")})
+    assert app.config["STANDINGS_CACHE_SECONDS"] == 2.5
