@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import time
 import tomllib
 import uuid
 from datetime import timedelta
@@ -14,6 +15,7 @@ from flask import Flask, g, has_request_context, render_template, request, sessi
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel, get_locale, get_translations
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from itsdangerous import BadSignature
 from markupsafe import Markup
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
@@ -190,11 +192,16 @@ def select_locale() -> str:
     return hunt.language if hunt else "fr"
 
 
+# No player to load for static files; the poster views read the player in the same query
+# as the rest of what they need (play.visit_poster).
+VIEWS_READING_THEIR_PLAYER = frozenset({"static", "play.scan", "play.answer"})
+
+
 def load_player() -> None:
     """Set ``g.player`` from the session, which holds only the player id."""
     g.player = None
-    if request.endpoint == "static":
-        return  # stylesheets and scripts need no player: no query per file
+    if request.endpoint in VIEWS_READING_THEIR_PLAYER:
+        return
     player_id = session.get("player_id")
     if isinstance(player_id, int):
         g.player = player_row(player_id)
@@ -224,8 +231,41 @@ def page_translations():
 class SessionInterface(SecureCookieSessionInterface):
     """Signed cookie sessions, marked Secure whenever the request came over HTTPS."""
 
+    def __init__(self) -> None:
+        # Cookie text -> (serializer, data, time signed), for cookies already verified.
+        self._verified: dict[str, tuple] = {}
+
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
+    MAX_VERIFIED = 20_000
+
+    def open_session(self, app: Flask, request):
+        """Open the cookie's session, checking its signature once per worker and cookie.
+
+        Verifying the signature was a sixth of a scan's cost, and a phone sends the same
+        cookie all day. Its age is still checked on every request.
+        """
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        cookie = request.cookies.get(self.get_cookie_name(app))
+        if not cookie:
+            return self.session_class()
+        max_age = app.permanent_session_lifetime.total_seconds()
+        verified = self._verified.get(cookie)
+        if verified is None or verified[0] is not serializer:
+            try:
+                data, signed_at = serializer.loads(cookie, max_age=max_age,
+                                                   return_timestamp=True)  # fmt: skip
+            except BadSignature:
+                return self.session_class()
+            if len(self._verified) >= self.MAX_VERIFIED:
+                self._verified.clear()
+            verified = self._verified[cookie] = (serializer, data, signed_at.timestamp())
+        if time.time() - verified[2] > max_age:
+            return self.session_class()
+        return self.session_class(verified[1])
 
     def get_signing_serializer(self, app: Flask):
         # Flask builds a serializer for every request; the key is the same all day.

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import time
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 from flask import (
@@ -19,11 +21,12 @@ from flask import (
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import Markup
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from invider import page_language, ratelimit
 from invider.decks import normalise_code
-from invider.models import Answer, Invider, Player, answer_row, begin_write, db, player_row
+from invider.models import Answer, Invider, Player, begin_write, db, player_row, read
 from invider.names import clean_display_name, generated_name, generated_names, name_key
 from invider.pages import format_count, render_personal
 from invider.resume import new_resume_token, player_by_token, qr_svg
@@ -60,34 +63,81 @@ def safe_next(target: str | None) -> str | None:
     return target if not parts.scheme and not parts.netloc and "\\" not in target else None
 
 
-def guessing_limit() -> None:
-    """Refuse scans with 429 while this player, or their address, guessed too many codes."""
-    wait = ratelimit.first_retry_after(miss_keys(), MISS_PERIOD)
-    if wait:
-        abort(429, retry_after=wait)
-
-
 def miss_keys() -> list[tuple[str, int]]:
     """Return the counters of unknown codes that apply to this request, with their limits."""
     return [(f"miss:p:{g.player.id}", MISS_LIMIT),
             (f"miss:ip:{request.remote_addr}", MISS_LIMIT_PER_IP)]  # fmt: skip
 
 
-def find_invider(code: str) -> Invider:
-    """Return the invider printed with ``code``; count a miss and 404 otherwise.
+_player, _answer = Player.__table__, Answer.__table__
 
-    Only joined players get here: a phone that has not joined is sent to the
-    join form before any lookup, so it learns nothing about which codes exist.
-    The limit is checked before the answer, known code or not, so a player past
-    it learns nothing either.
+
+@functools.cache
+def _visit_statement(with_counts: bool):
+    """Return the one read a poster visit needs: the player, their answer, their counters.
+
+    A scan is the busiest request of the day; one statement instead of three halves
+    what it spends in the database layer.
+    """
+    columns = [
+        _player,
+        _answer.c.id.label("answer_id"),
+        _answer.c.given.label("answer_given"),
+        _answer.c.correct.label("answer_correct"),
+        _answer.c.points.label("answer_points"),
+        _answer.c.created_at.label("answer_created_at"),
+    ]
+    if with_counts:
+        columns += [ratelimit.count_column(key, window).label(f"{key}_{window}")
+                    for key in ("player_key", "ip_key") for window in ("current", "previous")]
+    joined = _player.outerjoin(_answer, (_answer.c.player_id == _player.c.id)
+                               & (_answer.c.invider_id == bindparam("invider_id")))
+    return select(*columns).select_from(joined).where(_player.c.id == bindparam("player_id"))
+
+
+def visit_poster(code: str) -> tuple[Invider, SimpleNamespace | None]:
+    """Return the invider printed with ``code`` and this player's stored answer, if any.
+
+    Sets ``g.player``; the caller has checked that the session names a player.
+    Refuses with 429 while this player, or their address, guessed too many codes,
+    whether this code is known or not, so a player past the limit learns nothing;
+    counts a miss and 404s an unknown code. A phone that has not joined never gets
+    here: it is sent to the join form first, so it learns nothing about codes.
     """
     invider = deck_snapshot().by_code.get(normalise_code(code)[:20])
-    guessing_limit()
+    now = time.time()
+    current, previous = ratelimit.windows(MISS_PERIOD, now)
+    player_key = f"miss:p:{session['player_id']}"
+    ip_key = f"miss:ip:{request.remote_addr}"
+    in_database = ratelimit.counted_in_database()
+    row = read(_visit_statement(in_database), {
+        "player_id": session["player_id"], "invider_id": invider.id if invider else None,
+        "player_key": player_key, "ip_key": ip_key, "current": current, "previous": previous,
+    }).first()  # fmt: skip
+    if row is None:
+        # The player was removed: start over as a new phone.
+        session.pop("player_id", None)
+        abort(redirect(url_for("play.join", next=url_for("play.scan", code=code[:20]))))
+    g.player = row
+    limits = [(player_key, MISS_LIMIT), (ip_key, MISS_LIMIT_PER_IP)]
+    counts = None
+    if in_database:
+        counts = {(key, window): getattr(row, f"{name}_{column}")
+                  for key, name in ((player_key, "player_key"), (ip_key, "ip_key"))
+                  for window, column in ((current, "current"), (previous, "previous"))}  # fmt: skip
+    wait = ratelimit.first_retry_after(limits, MISS_PERIOD, now, counts)
+    if wait:
+        abort(429, retry_after=wait)
     if invider is None:
-        for key, _limit in miss_keys():
+        for key, _limit in limits:
             ratelimit.hit(key, MISS_PERIOD)
         abort(404)
-    return invider
+    if row.answer_id is None:
+        return invider, None
+    return invider, SimpleNamespace(
+        id=row.answer_id, player_id=row.id, invider_id=invider.id, given=row.answer_given,
+        correct=row.answer_correct, points=row.answer_points, created_at=row.answer_created_at,
+    )  # fmt: skip
 
 
 def player_required(view):
@@ -121,12 +171,11 @@ def typed_code():
 @bp.get("/i/<code>")
 def scan(code: str):
     """Show the poster's question, the join form first, or the stored result."""
-    if g.player is None:
+    if not isinstance(session.get("player_id"), int):
         return redirect(url_for("play.join", next=url_for("play.scan", code=code[:20])))
-    invider = find_invider(code)
-    stored = answer_row(g.player.id, invider.id)
+    invider, stored = visit_poster(code)
     if stored is not None:
-        return show_result(invider, stored)
+        return show_result(invider, stored, g.player)
     deck = deck_snapshot()
     if not deck.hunt.accepts_answers():
         return render_template("play/not_open.html", hunt=deck.hunt, invider=invider)
@@ -137,10 +186,9 @@ def scan(code: str):
 @bp.post("/i/<code>")
 def answer(code: str):
     """Record the one attempt at this poster and show the result with its fact."""
-    if g.player is None:
+    if not isinstance(session.get("player_id"), int):
         return redirect(url_for("play.join", next=url_for("play.scan", code=code[:20])))
-    invider = find_invider(code)
-    stored = answer_row(g.player.id, invider.id)
+    invider, stored = visit_poster(code)
     if stored is not None:
         return show_result(invider, stored)  # a repeated POST shows the one attempt
     if not deck_snapshot().hunt.accepts_answers():
@@ -172,10 +220,13 @@ def closed(invider: Invider):
     return render_template("play/not_open.html", hunt=hunt, invider=invider), 409
 
 
-def show_result(invider: Invider, stored):
-    """Render the result of a stored answer: right or wrong, the answer, the fact."""
-    # Read again: the player read at the start of the request predates this answer.
-    player = player_row(stored.player_id)
+def show_result(invider: Invider, stored, player=None):
+    """Render the result of a stored answer: right or wrong, the answer, the fact.
+
+    ``player`` is given when it was read with the answer; otherwise it is read again,
+    since a player read before this answer was stored holds the old score.
+    """
+    player = player or player_row(stored.player_id)
     deck = deck_snapshot()
     rank = player_rank(player)
     holes = {"given": stored.given, "found": format_count(player.found),

@@ -13,7 +13,7 @@ import math
 import time
 
 from flask import current_app
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 
 from invider.models import RateCount, db, read
 
@@ -50,6 +50,28 @@ def _counts_statement(keys: int):
         RateCount.key.in_([bindparam(f"key{i}") for i in range(keys)]),
         RateCount.window.in_([bindparam("current"), bindparam("previous")]),
     )
+
+
+def counted_in_database() -> bool:
+    """Tell whether the counts live in the database (no Redis configured)."""
+    return not current_app.config.get("REDIS_URL")
+
+
+def count_column(key: str, window: str):
+    """Return a column reading one counter, for a query that reads other things too.
+
+    ``key`` and ``window`` name the bound parameters that select the counter.
+    """
+    counter = RateCount.__table__.c
+    found = select(counter.count).where(counter.key == bindparam(key),
+                                        counter.window == bindparam(window))  # fmt: skip
+    return func.coalesce(found.scalar_subquery(), 0)
+
+
+def windows(period: int, now: float) -> tuple[int, int]:
+    """Return the current and previous window numbers of ``period`` at ``now``."""
+    current, previous, _ = _windows(period, now)
+    return current, previous
 
 
 def _counts(keys: list[str], windows: tuple[int, int]) -> dict[tuple[str, int], int]:
@@ -97,12 +119,17 @@ def retry_after(key: str, limit: int, period: int, now: float | None = None) -> 
     return first_retry_after([(key, limit)], period, now)
 
 
-def first_retry_after(limits: list[tuple[str, int]], period: int,
-                      now: float | None = None) -> int | None:  # fmt: skip
-    """Return seconds to wait if any ``(key, limit)`` is used up for ``period``, else None."""
+def first_retry_after(limits: list[tuple[str, int]], period: int, now: float | None = None,
+                      counts: dict[tuple[str, int], int] | None = None) -> int | None:  # fmt: skip
+    """Return seconds to wait if any ``(key, limit)`` is used up for ``period``, else None.
+
+    ``counts`` are the counts already read with ``count_column`` (see below); without
+    them they are read here.
+    """
     now = time.time() if now is None else now
     current, previous, weight = _windows(period, now)
-    counts = _counts([key for key, _ in limits], (current, previous))
+    if counts is None:
+        counts = _counts([key for key, _ in limits], (current, previous))
     for key, limit in limits:
         if counts.get((key, current), 0) + counts.get((key, previous), 0) * weight >= limit:
             # Wait until the previous window's share has decayed enough, or the window ends.

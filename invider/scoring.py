@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, func, insert, or_, select, true, update
+from sqlalchemy import bindparam, func, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from invider.models import (
@@ -60,6 +60,12 @@ _JUDGE = (
     .limit(1)
 )  # fmt: skip
 _INSERT_ANSWER = insert(_answer)
+_SCORE_WRONG = (update(_player).where(_player.c.id == bindparam("player_id"))
+                .values(found=_player.c.found + 1))  # fmt: skip
+_SCORE_RIGHT = _SCORE_WRONG.values(
+    score=_player.c.score + bindparam("points"), correct=_player.c.correct + 1,
+    score_at=bindparam("at", type_=_player.c.score_at.type),
+)
 
 
 def record_answer(player, invider, given: str) -> tuple[Answer | None, bool]:
@@ -90,11 +96,11 @@ def record_answer(player, invider, given: str) -> tuple[Answer | None, bool]:
         # Answered meanwhile (a double submit), or the player was removed.
         db.session.rollback()
         return answer_row(player_id, invider_id), False
-    values = {"found": _player.c.found + 1}
     if correct:
-        values |= {"score": _player.c.score + answer.points, "correct": _player.c.correct + 1,
-                   "score_at": answer.created_at}  # fmt: skip
-    conn.execute(update(_player).where(_player.c.id == player_id).values(**values))
+        conn.execute(_SCORE_RIGHT, {"player_id": player_id, "points": answer.points,
+                                    "at": answer.created_at})  # fmt: skip
+    else:
+        conn.execute(_SCORE_WRONG, {"player_id": player_id})
     db.session.commit()
     return answer, True
 
@@ -239,15 +245,19 @@ def _team_rows(hunt: Hunt | None, frozen: bool) -> list[dict]:
     ]  # fmt: skip
 
 
-# Players ranked ahead of one: a higher score, or the same score reached earlier.
-_AHEAD = select(func.count()).select_from(_player).where(
-    _player.c.hidden.is_(False),
-    or_(
-        _player.c.score > bindparam("score"),
-        and_(_player.c.score == bindparam("score"), _player.c.score_at < bindparam("score_at")),
-        and_(_player.c.score == bindparam("score"), _player.c.score_at == bindparam("score_at"),
-             _player.c.id < bindparam("id")),
-    ),
+def _ahead(*conditions):
+    return (select(func.count()).select_from(_player)
+            .where(_player.c.hidden.is_(False), *conditions).scalar_subquery())  # fmt: skip
+
+
+# Players ranked ahead of one: a higher score, or the same score reached earlier. Three
+# range counts on the ranking index, summed: as one OR, SQLite gathered the rows into a
+# temporary set first (224 µs against 70 µs at 2,000 players).
+_AHEAD = select(
+    _ahead(_player.c.score > bindparam("score"))
+    + _ahead(_player.c.score == bindparam("score"), _player.c.score_at < bindparam("score_at"))
+    + _ahead(_player.c.score == bindparam("score"), _player.c.score_at == bindparam("score_at"),
+             _player.c.id < bindparam("id"))
 )  # fmt: skip
 
 

@@ -250,6 +250,20 @@ def test_forged_cookie_starts_a_new_anonymous_session(app, play):
     assert response.status_code == 302 and response.location.startswith("/join")
 
 
+def test_a_verified_cookie_still_expires_and_a_changed_one_is_refused(app, play):
+    """Each worker checks a cookie's signature once, but its age on every request."""
+    play.join()
+    cookie = play.client.get_cookie("invider").value
+    assert play.client.get("/me").status_code == 200  # verified and remembered
+    payload, timestamp, signature = cookie.rsplit(".", 2)
+    tampered = app.test_client()
+    tampered.set_cookie("invider", f"{payload}.{timestamp}.{signature[:-2]}AA")
+    assert tampered.get("/me").status_code == 302
+    app.permanent_session_lifetime = timedelta(seconds=0)
+    expired = play.client.get("/me")
+    assert expired.status_code == 302 and expired.location.startswith("/join")
+
+
 def test_security_headers_on_every_response(client):
     for path in ("/", "/leaderboard", "/leaderboard.json", "/i/nope", "/join"):
         headers = client.get(path).headers
@@ -309,3 +323,18 @@ def test_shared_pages_fill_in_each_players_own_parts(app):
     assert "Poster 2 of 3" in english and "Not quite." in english
     for page in (*questions.values(), wrong, right, french, english):
         assert "\ue000" not in page and "\ue001" not in page
+
+
+def test_a_removed_player_scanning_starts_over_as_a_new_phone(app, play):
+    play.join("Alice", "Red")
+    code = play.code("launch")
+    token = csrf(play, f"/i/{code}")
+    with app.app_context():
+        db.session.execute(db.delete(Player))
+        db.session.commit()
+    for response in (play.client.post(f"/i/{code}", data={"csrf_token": token,
+                                                          "choice": "July 2015"}),
+                     play.client.get(f"/i/{code}")):  # fmt: skip
+        assert response.status_code == 302
+        assert response.location == f"/join?next=/i/{code}"
+    assert rows(app, Answer) == []
