@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
@@ -22,7 +23,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Connection, Engine, Result
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -203,45 +204,69 @@ class AdminSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-# Hot paths read single rows through SQLAlchemy Core with statements built once, on a
-# connection each thread keeps with no transaction around its reads. A request that only
-# reads then never opens the ORM session: its begin, rollback and pool round trip cost
-# more than the reads (about 150 µs a request against 20 µs a read).
-_readers = threading.local()
+# Hot paths run SQLAlchemy Core statements built once on connections each thread keeps: one
+# reading with no transaction around its reads, one writing whose transactions take the
+# write lock up front. A request that only reads, or records an answer, then never opens
+# the ORM session, whose begin, rollback and pool round trip cost more than the statements
+# (about 150 µs a request against 20 µs a read).
+_connections = threading.local()
 
 
 def read(statement, params: dict) -> Result:
     """Run a read-only ``statement`` on this thread's reading connection.
 
     Each read sees the latest commit by itself (autocommit), so it must not be mixed
-    with a write transaction's own reads, which belong on ``db.session``.
+    with a write transaction's own reads, which belong inside that transaction.
     """
-    engine = db.engine
-    conn = getattr(_readers, "conn", None)
-    if conn is None or conn.engine is not engine or conn.invalidated:
-        conn = _reading_connection(engine)
+    conn = _thread_connection("reader")
     try:
         return conn.execute(statement, params)
     except DBAPIError:
-        # A broken connection (database restarted, file gone) is not kept for the next read.
-        _readers.conn = None
-        with contextlib.suppress(Exception):
-            conn.close()
+        _forget_connection("reader", conn)
         raise
 
 
-def _reading_connection(engine: Engine) -> Connection:
-    old = getattr(_readers, "conn", None)
-    if old is not None:
-        with contextlib.suppress(Exception):
-            old.close()
+@contextlib.contextmanager
+def writing() -> Iterator[Connection]:
+    """Run a write transaction on this thread's writing connection; commit at the end.
+
+    On SQLite it begins with BEGIN IMMEDIATE, so it waits for the write lock instead
+    of failing when another worker committed after its first read. An exception
+    rolls it back.
+    """
+    conn = _thread_connection("writer")
+    try:
+        with conn.begin():
+            yield conn
+    except DBAPIError as error:
+        if error.connection_invalidated or isinstance(error, OperationalError):
+            _forget_connection("writer", conn)
+        raise
+
+
+def _thread_connection(kind: str) -> Connection:
+    engine = db.engine
+    conn = getattr(_connections, kind, None)
+    if conn is not None and conn.engine is engine and not conn.invalidated:
+        return conn
+    if conn is not None:
+        _forget_connection(kind, conn)
     conn = engine.connect()
-    if engine.dialect.name == "sqlite":
+    if kind == "writer":
+        conn = conn.execution_options(immediate=True)
+    elif engine.dialect.name == "sqlite":
         conn = conn.execution_options(reader=True)  # see _sqlite_begin: no BEGIN is sent
     else:
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-    _readers.conn = conn
+    setattr(_connections, kind, conn)
     return conn
+
+
+def _forget_connection(kind: str, conn: Connection) -> None:
+    # A broken connection (database restarted, file gone) is not kept for the next use.
+    setattr(_connections, kind, None)
+    with contextlib.suppress(Exception):
+        conn.close()
 
 
 _PLAYER_BY_ID = select(Player.__table__).where(Player.__table__.c.id == bindparam("id"))

@@ -203,7 +203,7 @@ def answer(code: str):
             abort(400, description=_("Please type an answer (200 characters at most)."))
     try:
         # A concurrent double submit is caught inside, under the write lock.
-        stored, _created = record_answer(g.player, invider, given)
+        stored, _created, player = record_answer(g.player, invider, given)
     except AnswersClosed:
         return closed(invider)
     except LookupError:
@@ -211,7 +211,7 @@ def answer(code: str):
     if stored is None:
         session.pop("player_id", None)
         return redirect(url_for("play.join", next=url_for("play.scan", code=invider.code)))
-    return show_result(invider, stored)
+    return show_result(invider, stored, player)
 
 
 def closed(invider: Invider):

@@ -9,9 +9,10 @@ import time
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import bindparam, func, insert, select, true, update
+from sqlalchemy import Row, bindparam, func, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from invider.models import (
@@ -21,11 +22,11 @@ from invider.models import (
     Invider,
     Player,
     answer_row,
-    begin_write,
     db,
     read,
     schedule_status,
     utcnow,
+    writing,
 )
 
 
@@ -60,49 +61,58 @@ _JUDGE = (
     .limit(1)
 )  # fmt: skip
 _INSERT_ANSWER = insert(_answer)
+# Each returns the player's row as it stands after the answer, for the result page.
 _SCORE_WRONG = (update(_player).where(_player.c.id == bindparam("player_id"))
-                .values(found=_player.c.found + 1))  # fmt: skip
+                .values(found=_player.c.found + 1).returning(*_player.c))  # fmt: skip
 _SCORE_RIGHT = _SCORE_WRONG.values(
     score=_player.c.score + bindparam("points"), correct=_player.c.correct + 1,
     score_at=bindparam("at", type_=_player.c.score_at.type),
 )
 
 
-def record_answer(player, invider, given: str) -> tuple[Answer | None, bool]:
+class Recorded(NamedTuple):
+    """What recording an attempt gave: the stored answer, whether this request stored it,
+    and the player's row just after it (None when another request stored it)."""
+
+    answer: Answer | None
+    created: bool
+    player: Row | None = None
+
+
+def record_answer(player, invider, given: str) -> Recorded:
     """Store the one attempt of ``player`` at ``invider`` and update the score with it.
 
-    Returns ``(answer, created)``. A repeated or concurrent attempt is stopped by the
-    unique constraint and returns the stored answer with ``created`` False. The answer
-    is None only when the player was removed meanwhile. Raises AnswersClosed when the
-    hunt stopped taking answers, LookupError when the invider left the deck.
+    A repeated or concurrent attempt is stopped by the unique constraint and gives the
+    stored answer with ``created`` False. The answer is None only when the player was
+    removed meanwhile. Raises AnswersClosed when the hunt stopped taking answers,
+    LookupError when the invider left the deck.
     """
     player_id, invider_id = player.id, invider.id
-    begin_write()
-    conn = db.session.connection()
-    judge = conn.execute(_JUDGE, {"invider_id": invider_id}).first()
-    if judge is None or schedule_status(judge) not in ANSWERING:
-        db.session.rollback()
-        raise LookupError(invider_id) if judge is None else AnswersClosed()
-    correct = is_correct(judge, given)
-    answer = Answer(player_id=player_id, invider_id=invider_id, given=given[:500],
-                    correct=correct, points=judge.points if correct else 0,
-                    created_at=utcnow())  # fmt: skip
     try:
-        answer.id = conn.execute(_INSERT_ANSWER, {
-            "player_id": player_id, "invider_id": invider_id, "given": answer.given,
-            "correct": correct, "points": answer.points, "created_at": answer.created_at,
-        }).inserted_primary_key[0]  # fmt: skip
+        with writing() as conn:
+            judge = conn.execute(_JUDGE, {"invider_id": invider_id}).first()
+            if judge is None:
+                raise LookupError(invider_id)
+            if schedule_status(judge) not in ANSWERING:
+                raise AnswersClosed()
+            correct = is_correct(judge, given)
+            answer = Answer(player_id=player_id, invider_id=invider_id, given=given[:500],
+                            correct=correct, points=judge.points if correct else 0,
+                            created_at=utcnow())  # fmt: skip
+            answer.id = conn.execute(_INSERT_ANSWER, {
+                "player_id": player_id, "invider_id": invider_id, "given": answer.given,
+                "correct": correct, "points": answer.points, "created_at": answer.created_at,
+            }).inserted_primary_key[0]  # fmt: skip
+            if correct:
+                after = conn.execute(_SCORE_RIGHT, {
+                    "player_id": player_id, "points": answer.points, "at": answer.created_at,
+                }).first()  # fmt: skip
+            else:
+                after = conn.execute(_SCORE_WRONG, {"player_id": player_id}).first()
     except IntegrityError:
         # Answered meanwhile (a double submit), or the player was removed.
-        db.session.rollback()
-        return answer_row(player_id, invider_id), False
-    if correct:
-        conn.execute(_SCORE_RIGHT, {"player_id": player_id, "points": answer.points,
-                                    "at": answer.created_at})  # fmt: skip
-    else:
-        conn.execute(_SCORE_WRONG, {"player_id": player_id})
-    db.session.commit()
-    return answer, True
+        return Recorded(answer_row(player_id, invider_id), False)
+    return Recorded(answer, True, after)
 
 
 @dataclass
