@@ -122,10 +122,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_commands(app)
     app.before_request(load_player)
     register_error_pages(app)
-    from invider.pages import form_token, format_count
+    from invider.pages import format_count
 
-    app.jinja_env.globals.update(sprite=sprite_markup, page_language=page_language,
-                                 csrf_token=form_token)  # fmt: skip
+    app.jinja_env.globals.update(sprite=sprite_markup, page_language=page_language)
     app.jinja_env.filters["numberformat"] = format_count
     app.context_processor(page_context)
     return app
@@ -176,9 +175,17 @@ def sprite_markup(key: str, **options) -> Markup:
 
 
 def page_language() -> str:
-    """Return the language of the page for ``<html lang>``, even on an error page."""
+    """Return the language of the page for ``<html lang>``, even on an error page.
+
+    The same choice Flask-Babel makes with ``select_locale``, without parsing a locale:
+    shared pages ask for it on every request.
+    """
     try:
-        return str(get_locale() or "fr")
+        if not has_request_context():
+            return str(get_locale() or "fr")
+        if "language" not in g:
+            g.language = select_locale()
+        return g.language
     except Exception:  # the database may be the very thing that failed
         return "fr"
 
@@ -211,12 +218,17 @@ def load_player() -> None:
 
 
 def page_context() -> dict:
-    """Give every page the player's name and the path the language switch returns to."""
+    """Give every page the player's name, the path the language switch returns to and
+    the form token."""
     if not has_request_context():
         return {}
+    from invider.pages import form_token
+
     player = g.get("player")
     here = request.full_path if request.method == "GET" else request.path
-    return {"player_name": player.name if player else None, "return_path": here}
+    # Registered after Flask-WTF's, whose csrf_token signs the token again for every page.
+    return {"player_name": player.name if player else None, "return_path": here,
+            "csrf_token": form_token}
 
 
 def page_translations():

@@ -34,7 +34,7 @@ def render_personal(template: str, key: tuple, holes: dict[str, object], **conte
     ``key`` names what the shared part depends on besides the template, the language
     and the deck; ``holes`` are this request's personal values, as text.
     """
-    holes = {"csrf_token": form_token(), **page_context(), **holes}
+    holes = {**page_context(), "csrf_token": form_token(), **holes}
     pages = deck_snapshot().pages
     cache_key = (template, page_language(), *key)
     page = pages.get(cache_key)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import threading
@@ -124,6 +125,10 @@ class Standings:
     teams: list[dict]
     frozen: bool
     generated_at: str
+    # Distinct scores of visible players, ascending, and how many players have each
+    # score or a higher one (live standings only): ranks beyond the cached rows.
+    scores: list[int] = field(default_factory=list, repr=False)
+    at_or_above: list[int] = field(default_factory=list, repr=False)
     _bodies: dict = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -133,6 +138,11 @@ class Standings:
             # Built once per snapshot: every result page asks, so no scan of 1,000 rows.
             self._bodies["ranks"] = {row["id"]: row["rank"] for row in self.players}
         return self._bodies["ranks"].get(player_id)
+
+    def count_above(self, score: int) -> int:
+        """Return how many visible players had a higher score than ``score`` at this moment."""
+        index = bisect.bisect_right(self.scores, score)
+        return self.at_or_above[index] if index < len(self.scores) else 0
 
     def json_body(self, limit: int) -> tuple[bytes, str]:
         """Return the ``/leaderboard.json`` body for ``limit`` rows and its digest (ETag)."""
@@ -199,11 +209,28 @@ def compute_standings(now: datetime | None = None, live: bool = False) -> Standi
         for rank, r in enumerate(rows, start=1)
     ]  # fmt: skip
     teams = _team_rows(hunt, frozen)
+    scores, at_or_above = ([], []) if frozen else _score_ladder()
     return Standings(
         hunt={"title": hunt.title if hunt else "", "status": status, "inviders": total},
         players=players, teams=teams, frozen=frozen,
         generated_at=now.isoformat(timespec="seconds"),
+        scores=scores, at_or_above=at_or_above,
     )  # fmt: skip
+
+
+def _score_ladder() -> tuple[list[int], list[int]]:
+    """Return the distinct scores of visible players, ascending, and the players at each
+    score or above (one pass over the ranking index)."""
+    counts = db.session.execute(
+        select(Player.score, func.count()).where(Player.hidden.is_(False))
+        .group_by(Player.score).order_by(Player.score.desc())
+    ).all()  # fmt: skip
+    scores, at_or_above, running = [], [], 0
+    for score, count in counts:
+        running += count
+        scores.append(score)
+        at_or_above.append(running)
+    return scores[::-1], at_or_above[::-1]
 
 
 def _frozen_rows(freeze_at: datetime) -> list:
@@ -257,25 +284,29 @@ def _team_rows(hunt: Hunt | None, frozen: bool) -> list[dict]:
 
 def _ahead(*conditions):
     return (select(func.count()).select_from(_player)
-            .where(_player.c.hidden.is_(False), *conditions).scalar_subquery())  # fmt: skip
+            .where(_player.c.hidden.is_(False), _player.c.score == bindparam("score"),
+                   *conditions).scalar_subquery())  # fmt: skip
 
 
-# Players ranked ahead of one: a higher score, or the same score reached earlier. Three
-# range counts on the ranking index, summed: as one OR, SQLite gathered the rows into a
-# temporary set first (224 µs against 70 µs at 2,000 players).
-_AHEAD = select(
-    _ahead(_player.c.score > bindparam("score"))
-    + _ahead(_player.c.score == bindparam("score"), _player.c.score_at < bindparam("score_at"))
-    + _ahead(_player.c.score == bindparam("score"), _player.c.score_at == bindparam("score_at"),
-             _player.c.id < bindparam("id"))
-)  # fmt: skip
+# Players with the same score who reached it first: two range counts on the ranking index,
+# summed (as one OR, SQLite gathered the rows into a temporary set first).
+_TIED_AHEAD = select(
+    _ahead(_player.c.score_at < bindparam("score_at"))
+    + _ahead(_player.c.score_at == bindparam("score_at"), _player.c.id < bindparam("id"))
+)
 
 
-def live_rank(player) -> int:
-    """Return the live rank of ``player`` among visible players (1 is first)."""
-    ahead = read(_AHEAD, {"score": player.score, "score_at": player.score_at, "id": player.id})
-    ahead = ahead.scalar_one()
-    return ahead + 1
+def live_rank(player, standings: Standings | None = None) -> int:
+    """Return the rank of ``player`` among visible players (1 is first), with their live score.
+
+    Players with a higher score are counted from the cached standings (at most a cache
+    period old): counting them in the database read every one of them, on every answer.
+    Those tied with the player are counted live, from the ranking index.
+    """
+    standings = standings or public_standings()
+    tied = read(_TIED_AHEAD, {"score": player.score, "score_at": player.score_at,
+                              "id": player.id}).scalar_one()  # fmt: skip
+    return standings.count_above(player.score) + tied + 1
 
 
 def player_rank(player) -> int | None:
@@ -285,5 +316,5 @@ def player_rank(player) -> int | None:
     standings = public_standings()
     rank = standings.rank_of(player.id)
     if rank is None and not standings.frozen:
-        rank = live_rank(player)
+        rank = live_rank(player, standings)
     return rank

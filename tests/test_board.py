@@ -210,3 +210,21 @@ def test_cache_period_can_be_set_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("INVIDER_STANDINGS_CACHE_SECONDS", "2.5")
     app = create_app({"INSTANCE": str(tmp_path / "instance")})
     assert app.config["STANDINGS_CACHE_SECONDS"] == 2.5
+
+
+def test_live_rank_matches_the_full_ranking_with_ties(app):
+    """Ranks beyond the cached rows: higher scores from the cache, ties counted live."""
+    from invider.scoring import live_rank, public_standings
+
+    start = datetime(2026, 11, 25, 9, tzinfo=UTC)
+    with app.app_context():
+        for n, score in enumerate([30, 10, 20, 10, 0, 10, 30, 0, 20, 10]):
+            db.session.add(Player(name=f"P{n}", name_key=f"p{n}", score=score,
+                                  score_at=start + timedelta(minutes=n % 3)))  # fmt: skip
+        db.session.add(Player(name="Hidden", name_key="hidden", score=50, hidden=True))
+        db.session.commit()
+        expected = {row["id"]: row["rank"] for row in compute_standings(live=True).players}
+        standings = public_standings()
+        visible = db.session.execute(db.select(Player).where(Player.hidden.is_(False)))
+        ranks = {p.id: live_rank(p, standings) for p in visible.scalars()}
+    assert ranks == expected and sorted(ranks.values()) == list(range(1, 11))
