@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import time
-from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 from flask import (
@@ -30,7 +29,7 @@ from invider.models import Answer, Invider, Player, begin_write, db, player_row,
 from invider.names import clean_display_name, generated_name, generated_names, name_key
 from invider.pages import format_count, render_personal
 from invider.resume import new_resume_token, player_by_token, qr_svg
-from invider.scoring import AnswersClosed, player_rank, record_answer
+from invider.scoring import AnswersClosed, StoredAnswer, player_rank, record_answer
 from invider.snapshot import deck_snapshot
 from invider.wordlist import check_allowed
 
@@ -95,7 +94,7 @@ def _visit_statement(with_counts: bool):
     return select(*columns).select_from(joined).where(_player.c.id == bindparam("player_id"))
 
 
-def visit_poster(code: str) -> tuple[Invider, SimpleNamespace | None]:
+def visit_poster(code: str) -> tuple[Invider, StoredAnswer | None]:
     """Return the invider printed with ``code`` and this player's stored answer, if any.
 
     Sets ``g.player``; the caller has checked that the session names a player.
@@ -134,7 +133,7 @@ def visit_poster(code: str) -> tuple[Invider, SimpleNamespace | None]:
         abort(404)
     if row.answer_id is None:
         return invider, None
-    return invider, SimpleNamespace(
+    return invider, StoredAnswer(
         id=row.answer_id, player_id=row.id, invider_id=invider.id, given=row.answer_given,
         correct=row.answer_correct, points=row.answer_points, created_at=row.answer_created_at,
     )  # fmt: skip

@@ -71,11 +71,23 @@ _SCORE_RIGHT = _SCORE_WRONG.values(
 )
 
 
+class StoredAnswer(NamedTuple):
+    """A player's attempt as the pages show it: an ORM Answer costs more to build."""
+
+    id: int
+    player_id: int
+    invider_id: int
+    given: str
+    correct: bool
+    points: int
+    created_at: datetime
+
+
 class Recorded(NamedTuple):
     """What recording an attempt gave: the stored answer, whether this request stored it,
     and the player's row just after it (None when another request stored it)."""
 
-    answer: Answer | None
+    answer: StoredAnswer | Row | None
     created: bool
     player: Row | None = None
 
@@ -97,13 +109,11 @@ def record_answer(player, invider, given: str) -> Recorded:
             if schedule_status(judge) not in ANSWERING:
                 raise AnswersClosed()
             correct = is_correct(judge, given)
-            answer = Answer(player_id=player_id, invider_id=invider_id, given=given[:500],
-                            correct=correct, points=judge.points if correct else 0,
-                            created_at=utcnow())  # fmt: skip
-            answer.id = conn.execute(_INSERT_ANSWER, {
-                "player_id": player_id, "invider_id": invider_id, "given": answer.given,
-                "correct": correct, "points": answer.points, "created_at": answer.created_at,
-            }).inserted_primary_key[0]  # fmt: skip
+            values = {"player_id": player_id, "invider_id": invider_id, "given": given[:500],
+                      "correct": correct, "points": judge.points if correct else 0,
+                      "created_at": utcnow()}  # fmt: skip
+            answer = StoredAnswer(
+                id=conn.execute(_INSERT_ANSWER, values).inserted_primary_key[0], **values)
             if correct:
                 after = conn.execute(_SCORE_RIGHT, {
                     "player_id": player_id, "points": answer.points, "at": answer.created_at,
@@ -129,6 +139,8 @@ class Standings:
     # score or a higher one (live standings only): ranks beyond the cached rows.
     scores: list[int] = field(default_factory=list, repr=False)
     at_or_above: list[int] = field(default_factory=list, repr=False)
+    # When that tally was read (None when frozen).
+    tallied_at: datetime | None = field(default=None, repr=False)
     _bodies: dict = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -143,6 +155,13 @@ class Standings:
         """Return how many visible players had a higher score than ``score`` at this moment."""
         index = bisect.bisect_right(self.scores, score)
         return self.at_or_above[index] if index < len(self.scores) else 0
+
+    def count_at(self, score: int) -> int:
+        """Return how many visible players had exactly ``score`` at this moment."""
+        index = bisect.bisect_left(self.scores, score)
+        if index == len(self.scores) or self.scores[index] != score:
+            return 0
+        return self.at_or_above[index] - self.count_above(score)
 
     def json_body(self, limit: int) -> tuple[bytes, str]:
         """Return the ``/leaderboard.json`` body for ``limit`` rows and its digest (ETag)."""
@@ -209,12 +228,13 @@ def compute_standings(now: datetime | None = None, live: bool = False) -> Standi
         for rank, r in enumerate(rows, start=1)
     ]  # fmt: skip
     teams = _team_rows(hunt, frozen)
+    tallied_at = None if frozen else utcnow()
     scores, at_or_above = ([], []) if frozen else _score_ladder()
     return Standings(
         hunt={"title": hunt.title if hunt else "", "status": status, "inviders": total},
         players=players, teams=teams, frozen=frozen,
         generated_at=now.isoformat(timespec="seconds"),
-        scores=scores, at_or_above=at_or_above,
+        scores=scores, at_or_above=at_or_above, tallied_at=tallied_at,
     )  # fmt: skip
 
 
@@ -301,11 +321,15 @@ def live_rank(player, standings: Standings | None = None) -> int:
 
     Players with a higher score are counted from the cached standings (at most a cache
     period old): counting them in the database read every one of them, on every answer.
-    Those tied with the player are counted live, from the ranking index.
+    A player who reached their score after that tally comes after everyone it shows at
+    that score, as after a right answer; otherwise the tied players are counted live.
     """
     standings = standings or public_standings()
-    tied = read(_TIED_AHEAD, {"score": player.score, "score_at": player.score_at,
-                              "id": player.id}).scalar_one()  # fmt: skip
+    if standings.tallied_at is not None and player.score_at > standings.tallied_at:
+        tied = standings.count_at(player.score)
+    else:
+        tied = read(_TIED_AHEAD, {"score": player.score, "score_at": player.score_at,
+                                  "id": player.id}).scalar_one()  # fmt: skip
     return standings.count_above(player.score) + tied + 1
 
 

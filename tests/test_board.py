@@ -228,3 +228,25 @@ def test_live_rank_matches_the_full_ranking_with_ties(app):
         visible = db.session.execute(db.select(Player).where(Player.hidden.is_(False)))
         ranks = {p.id: live_rank(p, standings) for p in visible.scalars()}
     assert ranks == expected and sorted(ranks.values()) == list(range(1, 11))
+
+
+def test_a_score_reached_after_the_tally_ranks_behind_everyone_tied(app):
+    """After a right answer, the tied players all got there first: no count needed."""
+    from invider.models import utcnow
+    from invider.scoring import live_rank, public_standings
+
+    start = datetime(2026, 11, 25, 9, tzinfo=UTC)
+    with app.app_context():
+        for n, score in enumerate([30, 20, 20, 10, 10, 0]):
+            db.session.add(Player(name=f"P{n}", name_key=f"p{n}", score=score,
+                                  score_at=start + timedelta(minutes=n)))  # fmt: skip
+        db.session.commit()
+        standings = public_standings()  # the tally, before the answer below
+        last = db.session.execute(db.select(Player).where(Player.name == "P5")).scalar_one()
+        last.score, last.score_at = 20, utcnow()
+        db.session.commit()
+        assert last.score_at > standings.tallied_at
+        expected = {row["name"]: row["rank"] for row in compute_standings(live=True).players}
+        assert live_rank(last, standings) == expected["P5"] == 4
+        assert (standings.count_at(20), standings.count_at(15), standings.count_above(20)) == (
+            2, 0, 1)
