@@ -12,7 +12,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from invider.decks import DeckError, load_deck, poster_deck, read_deck
-from invider.models import Hunt, create_schema, db
+from invider.models import Hunt, close_thread_connections, create_schema, db
 
 
 def register_commands(app: Flask) -> None:
@@ -194,6 +194,7 @@ def serve_command(host: str, port: int, workers: int | None) -> None:
         click.echo(f"Posters not rendered: {e}")
     db.session.remove()
     # No connection may outlive the fork: every worker opens its own.
+    close_thread_connections()
     db.engine.dispose()
 
     click.echo(f"Players:     {public_url}/")

@@ -262,6 +262,14 @@ def _thread_connection(kind: str) -> Connection:
     return conn
 
 
+def close_thread_connections() -> None:
+    """Close this thread's reading and writing connections (before exec or fork)."""
+    for kind in ("reader", "writer"):
+        conn = getattr(_connections, kind, None)
+        if conn is not None:
+            _forget_connection(kind, conn)
+
+
 def _forget_connection(kind: str, conn: Connection) -> None:
     # A broken connection (database restarted, file gone) is not kept for the next use.
     setattr(_connections, kind, None)
