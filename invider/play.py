@@ -62,12 +62,6 @@ def safe_next(target: str | None) -> str | None:
     return target if not parts.scheme and not parts.netloc and "\\" not in target else None
 
 
-def miss_keys() -> list[tuple[str, int]]:
-    """Return the counters of unknown codes that apply to this request, with their limits."""
-    return [(f"miss:p:{g.player.id}", MISS_LIMIT),
-            (f"miss:ip:{request.remote_addr}", MISS_LIMIT_PER_IP)]  # fmt: skip
-
-
 _player, _answer = Player.__table__, Answer.__table__
 
 
