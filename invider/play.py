@@ -317,9 +317,13 @@ def create_generated_player(name: str, team: str | None, language: str) -> Playe
 
 
 def log_in(player: Player) -> None:
-    """Make this phone play as ``player``; the session holds only the player id."""
+    """Make this phone play as ``player``; the session holds the player id and the language
+    this phone chose, nothing of whoever played on it before."""
+    language = session.get("lang")
     session.clear()
     session["player_id"] = player.id
+    if language:
+        session["lang"] = language
     session.permanent = True
 
 

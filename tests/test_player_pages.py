@@ -49,6 +49,18 @@ def test_resume_get_only_asks_and_post_logs_in(play, client, app):
     assert len(players(app)) == 1
 
 
+def test_resuming_keeps_the_language_this_phone_chose(play, client, app):
+    play.join("Alice", "Red")
+    link = make_resume_link(client)
+    other = app.test_client()
+    other.post("/lang", data={"lang": "fr", "next": "/", "csrf_token": csrf_token(other, "/")})
+    assert '<html lang="fr">' in other.get(link).get_data(as_text=True)
+    other.post(link, data={"csrf_token": csrf_token(other, link)})
+    page = other.get("/me").get_data(as_text=True)
+    assert "<h1>Alice</h1>" in page and '<html lang="fr">' in page
+    assert '<html lang="en">' in client.get("/me").get_data(as_text=True)  # Alice's own phone
+
+
 def test_resume_post_needs_a_csrf_token(play, client, app):
     play.join("Alice", "Red")
     link = make_resume_link(client)
