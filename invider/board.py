@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 
 from flask import Blueprint, Response, g, render_template, request
@@ -12,6 +11,7 @@ from invider.models import db
 from invider.scoring import player_rank, public_standings
 from invider.snapshot import deck_snapshot
 from invider.sprites import PALETTE
+from invider.worker_cache import SCREEN, STANDINGS, fresh
 
 bp = Blueprint("board", __name__)
 
@@ -86,29 +86,22 @@ class SharedJsonFastPath:
     method goes on to the Flask views above, which compute and cache it again.
     """
 
-    CACHES = {"/leaderboard.json": "invider.standings", "/screen.json": "invider.screen"}
+    CACHES = {"/leaderboard.json": STANDINGS, "/screen.json": SCREEN}
 
     def __init__(self, app, wsgi_app):
         self.app, self.wsgi_app = app, wsgi_app
 
     def __call__(self, environ, start_response):
-        cache = self.CACHES.get(environ.get("PATH_INFO", ""))
-        if cache and environ["REQUEST_METHOD"] == "GET" and not environ.get("QUERY_STRING"):
-            shared = self.fresh(cache)
+        key = self.CACHES.get(environ.get("PATH_INFO", ""))
+        if key and environ["REQUEST_METHOD"] == "GET" and not environ.get("QUERY_STRING"):
+            shared = fresh(self.app, key)
             if shared is not None:
-                return self.respond(*shared, environ, start_response)
+                if key == STANDINGS:
+                    body, digest = shared.json_body(DEFAULT_LIMIT)
+                else:
+                    body, digest = shared.body, shared.digest
+                return self.respond(body, digest, environ, start_response)
         return self.wsgi_app(environ, start_response)
-
-    def fresh(self, cache: str) -> tuple[bytes, str] | None:
-        """Return the cached body and digest if this worker's copy is still fresh."""
-        store = self.app.extensions.get(cache)
-        ttl = self.app.config["STANDINGS_CACHE_SECONDS"]
-        if not store or store["value"] is None or time.monotonic() - store["at"] >= ttl:
-            return None
-        value = store["value"]
-        if cache == "invider.standings":
-            return value.json_body(DEFAULT_LIMIT)
-        return value.body, value.digest
 
     @staticmethod
     def respond(body: bytes, digest: str, environ, start_response):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -19,6 +18,7 @@ from sqlalchemy import distinct, func
 from invider.models import Answer, Hunt, Invider, Player, db, utcnow
 from invider.scoring import Standings, public_standings
 from invider.sprites import sprite_colour
+from invider.worker_cache import FIGURES, SCREEN, cached
 
 FEED_LENGTH = 8
 SCREEN_TOP = 10
@@ -187,13 +187,8 @@ def slow_figures(hunt: Hunt | None, now: datetime) -> tuple[dict, list[dict]]:
     They scan every answer (about 50 ms at 60,000 answers), so each worker refreshes
     them half as often as the standings; the screen still moves within 3 s.
     """
-    store = current_app.extensions.setdefault("invider.figures", {"at": 0.0, "value": None})
-    ttl = 2 * current_app.config["STANDINGS_CACHE_SECONDS"]
-    clock = time.monotonic()
-    if store["value"] is None or clock - store["at"] >= ttl:
-        store["value"] = (progress(hunt, now), topic_figures(privacy_floor()))
-        store["at"] = clock
-    return store["value"]
+    return cached(FIGURES, lambda: (progress(hunt, now), topic_figures(privacy_floor())),
+                  periods=2)
 
 
 @dataclass
@@ -214,10 +209,4 @@ class ScreenSnapshot:
 
 def screen_snapshot() -> ScreenSnapshot:
     """Return the screen's data, computed at most once per cache period per process."""
-    store = current_app.extensions.setdefault("invider.screen", {"at": 0.0, "value": None})
-    ttl = current_app.config["STANDINGS_CACHE_SECONDS"]
-    now = time.monotonic()
-    if store["value"] is None or now - store["at"] >= ttl:
-        store["value"] = ScreenSnapshot(screen_content(public_standings()))
-        store["at"] = now
-    return store["value"]
+    return cached(SCREEN, lambda: ScreenSnapshot(screen_content(public_standings())))

@@ -8,7 +8,6 @@ the previous window's count weighs by how much of it still overlaps.
 
 from __future__ import annotations
 
-import functools
 import math
 import time
 
@@ -39,19 +38,6 @@ def _redis_key(key: str, window: int) -> str:
     return f"{current_app.config.get('REDIS_PREFIX') or 'invider:rl:'}{key}:{window}"
 
 
-@functools.cache
-def _counts_statement(keys: int):
-    """Return the read of ``keys`` counters over two windows, built once per number of keys.
-
-    Every scan checks the guessing limits: fixed parameters keep the statement cached,
-    where an expanding IN list would be rendered again on each request.
-    """
-    return select(RateCount.key, RateCount.window, RateCount.count).where(
-        RateCount.key.in_([bindparam(f"key{i}") for i in range(keys)]),
-        RateCount.window.in_([bindparam("current"), bindparam("previous")]),
-    )
-
-
 def counted_in_database() -> bool:
     """Tell whether the counts live in the database (no Redis configured)."""
     return not current_app.config.get("REDIS_URL")
@@ -76,19 +62,17 @@ def windows(period: int, now: float) -> tuple[int, int]:
 
 def _counts(keys: list[str], windows: tuple[int, int]) -> dict[tuple[str, int], int]:
     """Return the counts of ``keys`` in ``windows``, in one round trip."""
-    if current_app.config.get("REDIS_URL"):
+    if not counted_in_database():
         names = [(key, w) for key in keys for w in windows]
         values = _redis().mget([_redis_key(key, w) for key, w in names])
         return {name: int(v or 0) for name, v in zip(names, values, strict=True)}
-    # A scan pays one small indexed read on the worker's reading connection.
-    params = {f"key{i}": key for i, key in enumerate(keys)}
-    params |= {"current": windows[0], "previous": windows[1]}
-    rows = read(_counts_statement(len(keys)), params)
+    rows = read(select(RateCount.key, RateCount.window, RateCount.count)
+                .where(RateCount.key.in_(keys), RateCount.window.in_(windows)), {})  # fmt: skip
     return {(key, window): count for key, window, count in rows}
 
 
 def _increment(key: str, window: int, period: int) -> None:
-    if current_app.config.get("REDIS_URL"):
+    if not counted_in_database():
         name = _redis_key(key, window)
         pipe = _redis().pipeline()
         pipe.incr(name)

@@ -6,13 +6,11 @@ import bisect
 import hashlib
 import json
 import threading
-import time
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
-from flask import current_app
 from sqlalchemy import Row, bindparam, func, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
 
@@ -29,6 +27,7 @@ from invider.models import (
     utcnow,
     writing,
 )
+from invider.worker_cache import STANDINGS, cached
 
 
 def normalise_answer(text: str) -> str:
@@ -183,21 +182,7 @@ MAX_ROWS = 1000
 
 def public_standings() -> Standings:
     """Return the public standings, computed at most once per cache period per process."""
-    store = current_app.extensions.setdefault("invider.standings", {"at": 0.0, "value": None})
-    ttl = current_app.config["STANDINGS_CACHE_SECONDS"]
-    now = time.monotonic()
-    if store["value"] is None or now - store["at"] >= ttl:
-        store["value"] = compute_standings()
-        store["at"] = now
-    return store["value"]
-
-
-def forget_caches() -> None:
-    """Drop this process's standings, screen data and deck copy (after an organiser change)."""
-    current_app.extensions.pop("invider.deck", None)
-    current_app.extensions.pop("invider.standings", None)
-    current_app.extensions.pop("invider.screen", None)
-    current_app.extensions.pop("invider.figures", None)
+    return cached(STANDINGS, compute_standings)
 
 
 def compute_standings(now: datetime | None = None, live: bool = False) -> Standings:

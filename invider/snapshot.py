@@ -10,16 +10,13 @@ inside its own write transaction.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from invider.models import Hunt, Invider, db
-
-CACHE_KEY = "invider.deck"
+from invider.worker_cache import DECK, cached
 
 
 @dataclass(frozen=True)
@@ -39,12 +36,7 @@ class DeckSnapshot:
 
 def deck_snapshot() -> DeckSnapshot:
     """Return this worker's copy of the hunt and deck, read again once it is too old."""
-    cached = current_app.extensions.get(CACHE_KEY)
-    now = time.monotonic()
-    if cached is None or now - cached[0] >= current_app.config["STANDINGS_CACHE_SECONDS"]:
-        cached = (now, read_deck())
-        current_app.extensions[CACHE_KEY] = cached
-    return cached[1]
+    return cached(DECK, read_deck)
 
 
 def read_deck() -> DeckSnapshot:

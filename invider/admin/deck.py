@@ -27,7 +27,7 @@ from invider.admin.access import admin_required, audit, bp
 from invider.decks import DeckError, load_deck, plan_deck, poster_deck, read_deck
 from invider.models import Invider, begin_write, db
 from invider.posters import PosterError, render_poster_png, render_printables
-from invider.scoring import forget_caches
+from invider.worker_cache import forget_caches
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 PRINTABLES = {

@@ -14,7 +14,7 @@ from invider.admin.access import actor, admin_required, bp
 from invider.models import AuditEntry, Player, db, utcnow
 from invider.moderation import NAME_MODES, set_name_mode, set_schedule, set_status
 from invider.report import poster_health
-from invider.scoring import forget_caches
+from invider.worker_cache import forget_caches
 
 STATUS_ACTIONS = {"open": "open", "freeze": "frozen", "close": "closed", "schedule": None}
 SCHEDULE_FIELDS = ("opens_at", "freeze_at", "closes_at")

@@ -11,7 +11,7 @@ from invider.admin.access import actor, admin_required, bp
 from invider.models import AuditEntry, Player, db
 from invider.moderation import remove_player, rename_player, set_hidden
 from invider.names import name_key
-from invider.scoring import forget_caches
+from invider.worker_cache import forget_caches
 
 PAGE_SIZE = 200
 

@@ -25,7 +25,7 @@ from invider.figures import privacy_floor
 from invider.models import utcnow
 from invider.moderation import anonymise_players, reset_hunt
 from invider.report import results_report
-from invider.scoring import forget_caches
+from invider.worker_cache import forget_caches
 
 
 def csv_response(text: str, name: str):
