@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import secrets
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -10,6 +11,7 @@ from datetime import UTC, datetime
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import (
     JSON,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
@@ -53,6 +55,11 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value is not None else None
 
 
+def new_secret() -> str:
+    """Return a fresh 256-bit secret, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -63,7 +70,11 @@ db = SQLAlchemy(model_class=Base)
 class Hunt(db.Model):
     """The one hunt this database runs: title, language, teams and schedule."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    # One hunt per database, enforced by the database itself: two servers starting
+    # together on an empty database cannot both insert one.
+    __table_args__ = (CheckConstraint("id = 1", name="ck_hunt_single"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False, default=1)
     title: Mapped[str] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(2), default="fr")
     teams: Mapped[list] = mapped_column(JSON, default=list)
@@ -133,6 +144,10 @@ class Player(db.Model):
     the same transaction as each answer so standings are one indexed read.
     """
 
+    # Ids are never reused (SQLite AUTOINCREMENT; a sequence on PostgreSQL), so an old
+    # cookie never names a newer player.
+    __table_args__ = {"sqlite_autoincrement": True}
+
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(40))
     # Case-folded name: unique so "Alice" and "ALICE" cannot both join.
@@ -147,6 +162,9 @@ class Player(db.Model):
     hidden: Mapped[bool] = mapped_column(default=False)
     # Secret of the personal resume link; regenerating it revokes the old link.
     resume_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Checked against the session on every request: a new one (new resume link,
+    # removal, reset) ends every other session of this player at once.
+    session_secret: Mapped[str] = mapped_column(String(64), default=new_secret)
 
     answers: Mapped[list[Answer]] = relationship(
         back_populates="player", cascade="all, delete-orphan", passive_deletes=True
@@ -202,6 +220,8 @@ class AdminSession(db.Model):
 
     token: Mapped[str] = mapped_column(String(64), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Derived from the organiser password at login: a new password ends the login.
+    password_stamp: Mapped[str | None] = mapped_column(String(64))
 
 
 # Hot paths run SQLAlchemy Core statements built once on connections each thread keeps: one
