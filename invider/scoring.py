@@ -6,7 +6,6 @@ import bisect
 import hashlib
 import json
 import threading
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
@@ -14,6 +13,7 @@ from typing import NamedTuple
 from sqlalchemy import Row, bindparam, func, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
 
+from invider.answers import is_correct, normalise_answer  # noqa: F401 (re-exported)
 from invider.models import (
     ANSWERING,
     Answer,
@@ -28,21 +28,6 @@ from invider.models import (
     writing,
 )
 from invider.worker_cache import STANDINGS, cached
-
-
-def normalise_answer(text: str) -> str:
-    """Fold case, accents, surrounding and repeated inner spaces of a typed answer."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(bare.casefold().split())
-
-
-def is_correct(invider, given: str) -> bool:
-    """Tell whether ``given`` answers ``invider`` (an Invider or a row of one) correctly."""
-    if invider.choices:
-        return given == invider.answer
-    accepted = {normalise_answer(a) for a in [*invider.accept, invider.answer] if a}
-    return normalise_answer(given) in accepted
 
 
 class AnswersClosed(Exception):
