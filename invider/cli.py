@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import sys
 from pathlib import Path
 
@@ -12,13 +11,19 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from invider.decks import DeckError, load_deck, poster_deck, read_deck
-from invider.models import Hunt, close_thread_connections, create_schema, db
+from invider.models import Hunt, create_schema, db
 
 
 def register_commands(app: Flask) -> None:
     """Attach the invider commands to ``app.cli`` (so ``flask --app invider`` has them)."""
-    for command in (load_command, posters_command, serve_command, export_command,
-                    backup_command, anonymise_command):  # fmt: skip
+    for command in (
+        load_command,
+        posters_command,
+        serve_command,
+        export_command,
+        backup_command,
+        anonymise_command,
+    ):
         app.cli.add_command(command)
 
 
@@ -26,8 +31,11 @@ def main() -> None:
     """Run the ``invider`` console script."""
     from invider import create_app
 
-    FlaskGroup(create_app=create_app, add_version_option=False,
-               help="Invider: an office treasure hunt with QR posters.")()  # fmt: skip
+    FlaskGroup(
+        create_app=create_app,
+        add_version_option=False,
+        help="Invider: an office treasure hunt with QR posters.",
+    )()
 
 
 def fail(messages: list[str] | str) -> None:
@@ -56,21 +64,27 @@ def load_command(deck: Path, check: bool) -> None:
 
 
 @click.command("posters")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output folder (default: printables/).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder (default: printables/).",
+)
 @click.option("--public-url", default=None, help="Address printed in the QR codes.")
 @click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4")
 @click.option("--allow-local", is_flag=True, help="Accept an address phones cannot reach.")
 @with_appcontext
-def posters_command(out: Path | None, public_url: str | None, paper: str,
-                    allow_local: bool) -> None:  # fmt: skip
+def posters_command(
+    out: Path | None, public_url: str | None, paper: str, allow_local: bool
+) -> None:
     """Render posters.pdf, placement.pdf and one PNG per poster."""
     from invider.posters import PosterError, check_public_url, render_printables
 
     create_schema()
     try:
-        url = check_public_url(public_url or current_app.config["PUBLIC_URL"],
-                               allow_local=allow_local)  # fmt: skip
+        url = check_public_url(
+            public_url or current_app.config["PUBLIC_URL"], allow_local=allow_local
+        )
         deck = poster_deck()
         if deck is None:
             fail("No deck loaded yet: run `invider load questions/DECK.toml` first.")
@@ -78,13 +92,19 @@ def posters_command(out: Path | None, public_url: str | None, paper: str,
         printed = render_printables(deck, out, url, paper=paper)
     except PosterError as e:
         fail(f"Error: {e}")
-    click.echo(f"Wrote {len(deck.items)} posters for {url} into {printed.out_dir}/: posters.pdf, "
-               "stickers.pdf, start-here.pdf, placement.pdf, placement.csv, png/")
+    click.echo(
+        f"Wrote {len(deck.items)} posters for {url} into {printed.out_dir}/: posters.pdf, "
+        "stickers.pdf, start-here.pdf, placement.pdf, placement.csv, png/"
+    )
 
 
 @click.command("export")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="CSV file to write (default: standard output).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="CSV file to write (default: standard output).",
+)
 @with_appcontext
 def export_command(out: Path | None) -> None:
     """Write the results as CSV (UTF-8 with BOM, opens in Excel)."""
@@ -97,7 +117,6 @@ def export_command(out: Path | None) -> None:
     else:
         out.write_text(text, encoding="utf-8", newline="")  # keep the CSV's \r\n as is
         click.echo(f"Wrote {out}")
-
 
 
 @click.command("backup")
@@ -128,50 +147,37 @@ def anonymise_command(yes: bool) -> None:
     count = anonymise_players("command line", hunt.language if hunt else "en")
     click.echo(f"{count} players anonymised")
 
-def lan_address() -> str:
-    """Return this machine's address on the local network, or 127.0.0.1 without one."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        try:
-            s.connect(("10.255.255.255", 1))  # no packet is sent for UDP connect
-            return s.getsockname()[0]
-        except OSError:
-            return "127.0.0.1"
-
-
-def find_deck(folder: Path) -> Path | None:
-    """Return the one deck in ``folder``; exit with a message if there are several."""
-    decks = sorted(folder.glob("*.toml")) if folder.is_dir() else []
-    if len(decks) > 1:
-        fail(f"Several decks in {folder}/: load one with `invider load {decks[0]}`.")
-    return decks[0] if decks else None
-
 
 @click.command("serve")
 @click.option("--host", default="0.0.0.0", help="Address to listen on.")
 @click.option("--port", default=8000, type=int)
-@click.option("--workers", default=None, type=click.IntRange(1, 64),
-              help="Worker processes (default: 2 per core, at least 2).")
+@click.option(
+    "--workers",
+    default=None,
+    type=click.IntRange(1, 64),
+    help="Worker processes (default: 2 per core, at least 2).",
+)
+@click.option(
+    "--render-posters",
+    is_flag=True,
+    help="Render the posters again, for the address this server answers on.",
+)
 @with_appcontext
-def serve_command(host: str, port: int, workers: int | None) -> None:
+def serve_command(host: str, port: int, workers: int | None, render_posters: bool) -> None:
     """Prepare the database, deck, password and posters, then serve with gunicorn."""
     from invider.admin import ensure_admin_password
-    from invider.posters import PosterError, check_public_url, render_printables
+    from invider.serving import StartupError, prepare_database, served_addresses
 
     app = current_app
-    create_schema()
-    if db.session.execute(db.select(Hunt).limit(1)).scalar_one_or_none() is None:
-        deck = find_deck(Path(app.config["DECK_DIR"]))
-        if deck is None:
-            fail(f"No deck: put one in {app.config['DECK_DIR']}/ or run `invider load DECK`.")
-        try:
-            plan = load_deck(read_deck(deck))
-        except DeckError as e:
-            fail(e.messages)
-        click.echo(f"Loaded {deck} ({plan.summary()})")
     try:
+        loaded = prepare_database(Path(app.config["DECK_DIR"]))
         password = ensure_admin_password()
+    except StartupError as e:
+        fail(e.messages)
     except ValueError as e:
         fail(f"Error: {e}")
+    if loaded:
+        click.echo(loaded)
     # Shown as soon as it exists: nothing after this may lose it.
     if password:
         click.echo(f"Admin password (shown once, keep it): {password}")
@@ -180,23 +186,16 @@ def serve_command(host: str, port: int, workers: int | None) -> None:
     else:
         click.echo("Admin password: unchanged since the first start")
 
-    public_url = app.config["PUBLIC_URL"]
-    if not public_url:
-        public_url = f"http://{lan_address()}:{port}"
-        click.echo(f"INVIDER_PUBLIC_URL is not set: using this machine's LAN address "
-                   f"{public_url}")  # fmt: skip
-    public_url = public_url.rstrip("/")
-    try:
-        out = Path(app.config["PRINTABLES_DIR"])
-        render_printables(poster_deck(), out, check_public_url(public_url))
-        click.echo(f"Posters: {out}/posters.pdf")
-    except PosterError as e:
-        click.echo(f"Posters not rendered: {e}")
+    addresses = served_addresses(host, port, app.config["PUBLIC_URL"])
+    for note in addresses.notes:
+        click.echo(note)
+    public_url = addresses.public_url
+    show_posters(Path(app.config["PRINTABLES_DIR"]), public_url, render_posters)
     db.session.remove()
     # No connection may outlive the fork: every worker opens its own.
-    close_thread_connections()
     db.engine.dispose()
 
+    click.echo(f"Listening:   {', '.join(addresses.listening)}")
     click.echo(f"Players:     {public_url}/")
     click.echo(f"Leaderboard: {public_url}/leaderboard")
     click.echo(f"Big screen:  {public_url}/screen")
@@ -205,7 +204,50 @@ def serve_command(host: str, port: int, workers: int | None) -> None:
 
     workers = workers or max(2, min(8, 2 * (os.cpu_count() or 1)))
     env = dict(os.environ, INVIDER_INSTANCE=app.instance_path, INVIDER_PUBLIC_URL=public_url)
-    args = [sys.executable, "-m", "gunicorn", "--workers", str(workers),
-            "--bind", f"{host}:{port}", "--access-logfile", "-", "--timeout", "30",
-            "--graceful-timeout", "10", "--no-control-socket", "invider:create_app()"]  # fmt: skip
+    args = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--config",
+        "python:invider.serving",
+        "--workers",
+        str(workers),
+        "--bind",
+        f"{host}:{port}",
+        "--access-logfile",
+        "-",
+        "--timeout",
+        "30",
+        "--graceful-timeout",
+        "10",
+        "--no-control-socket",
+        "invider:create_app()",
+    ]
     os.execvpe(sys.executable, args, env)
+
+
+def show_posters(out: Path, public_url: str, render: bool) -> None:
+    """Render the posters when there are none (or when asked); else say what they carry.
+
+    Posters made with ``invider posters --public-url`` are never replaced silently.
+    """
+    from invider.posters import PosterError, check_public_url, render_printables
+    from invider.serving import poster_address, same_address
+
+    existing = poster_address(out)
+    if existing is not None and not render:
+        if same_address(existing, public_url):
+            click.echo(f"Posters: {out}/posters.pdf (for {existing})")
+        else:
+            click.echo(
+                f"Warning: the posters in {out}/ carry {existing}, but this server "
+                f"answers on {public_url}: phones scanning them will not reach it. "
+                "Render them again with `invider serve --render-posters` or "
+                "`invider posters --public-url URL`."
+            )
+        return
+    try:
+        render_printables(poster_deck(), out, check_public_url(public_url))
+        click.echo(f"Posters: {out}/posters.pdf (for {public_url})")
+    except PosterError as e:
+        click.echo(f"Posters not rendered: {e}")

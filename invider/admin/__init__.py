@@ -7,6 +7,8 @@ players, and the results.
 
 from __future__ import annotations
 
+from flask import request
+
 from invider.admin import deck, hunt, players, results  # noqa: F401  (they register views)
 from invider.admin.access import (
     admin_required,
@@ -17,3 +19,11 @@ from invider.admin.access import (
 )
 
 __all__ = ["admin_required", "bp", "check_password", "ensure_admin_password", "load_admin"]
+
+
+@bp.after_app_request
+def no_store(response):
+    """Keep every organiser page out of browser and proxy caches (a shared laptop's too)."""
+    if request.path == "/admin" or request.path.startswith("/admin/"):
+        response.headers["Cache-Control"] = "no-store"
+    return response

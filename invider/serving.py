@@ -1,0 +1,204 @@
+"""What ``invider serve`` does before gunicorn takes over, and gunicorn's settings.
+
+Gunicorn reads this module as its configuration (``--config python:invider.serving``):
+only the names of its settings (``logconfig_dict``, ``access_log_format``) are read.
+"""
+
+from __future__ import annotations
+
+import csv
+import ipaddress
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from sqlalchemy.exc import IntegrityError
+
+from invider.decks import DeckError, load_deck, read_deck
+from invider.models import Hunt, db
+from invider.schema import startup_lock, upgrade_schema
+
+
+class StartupError(Exception):
+    """A server that cannot start, with the messages saying why."""
+
+    def __init__(self, messages: list[str]):
+        super().__init__("; ".join(messages))
+        self.messages = messages
+
+
+def find_deck(folder: Path) -> Path | None:
+    """Return the one deck in ``folder``, None without one; StartupError if several."""
+    decks = sorted(folder.glob("*.toml")) if folder.is_dir() else []
+    if len(decks) > 1:
+        raise StartupError(
+            [f"Several decks in {folder}/: load one with `invider load {decks[0]}`."]
+        )
+    return decks[0] if decks else None
+
+
+def has_hunt() -> bool:
+    """Tell whether a deck was loaded into this database."""
+    found = db.session.execute(db.select(Hunt.id).limit(1)).first() is not None
+    db.session.rollback()
+    return found
+
+
+def prepare_database(deck_dir: Path) -> str | None:
+    """Migrate the database and load the deck of ``deck_dir`` if it has no hunt yet.
+
+    Servers started together take turns (``startup_lock``), and each checks for a
+    hunt only once it holds the lock, so exactly one loads the deck and the others
+    use its hunt. Returns a line saying what was loaded, or None.
+    """
+    with startup_lock():
+        upgrade_schema()
+        if has_hunt():
+            return None
+        deck = find_deck(deck_dir)
+        if deck is None:
+            raise StartupError([f"No deck: put one in {deck_dir}/ or run `invider load DECK`."])
+        try:
+            plan = load_deck(read_deck(deck))
+        except DeckError as e:
+            raise StartupError(e.messages) from None
+        except IntegrityError:
+            # A server that does not take the lock (an older release) won the race:
+            # the database allows one hunt, so use that one.
+            db.session.rollback()
+            if has_hunt():
+                return None
+            raise
+        return f"Loaded {deck} ({plan.summary()})"
+
+
+def lan_address() -> str:
+    """Return this machine's address on the local network, or 127.0.0.1 without one."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("10.255.255.255", 1))  # no packet is sent for UDP connect
+            return s.getsockname()[0]
+        except OSError:
+            return "127.0.0.1"
+
+
+def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return None
+
+
+def is_loopback(host: str) -> bool:
+    """Tell whether ``host`` is an address only this machine can reach."""
+    ip = _ip(host)
+    return host == "localhost" or (ip is not None and ip.is_loopback)
+
+
+def url_host(host: str) -> str:
+    """Return ``host`` as written in a URL (IPv6 in brackets)."""
+    ip = _ip(host)
+    return f"[{ip}]" if ip is not None and ip.version == 6 else host
+
+
+@dataclass
+class Addresses:
+    """Where this server answers, and the address phones and posters should use."""
+
+    public_url: str
+    listening: list[str]
+    notes: list[str] = field(default_factory=list)
+
+
+def served_addresses(host: str, port: int, public_url: str | None) -> Addresses:
+    """Work out the addresses to print: only ones this server actually answers on.
+
+    ``public_url`` is INVIDER_PUBLIC_URL (the address the operator says phones use,
+    a reverse proxy perhaps); without it, the address comes from ``host``.
+    """
+    notes = []
+    wildcard = _ip(host) is not None and _ip(host).is_unspecified
+    if wildcard:
+        lan = lan_address()
+        listening = [f"http://127.0.0.1:{port}"]
+        if lan != "127.0.0.1":
+            listening.append(f"http://{lan}:{port}")
+        guessed = listening[-1]
+        if lan == "127.0.0.1":
+            notes.append("No network found: only this machine can reach the server.")
+    else:
+        guessed = f"http://{url_host(host)}:{port}"
+        listening = [guessed]
+        if is_loopback(host):
+            notes.append(
+                f"Listening on {host} only: phones cannot reach this server"
+                + (
+                    f" except through a reverse proxy at {public_url}."
+                    if public_url
+                    else ". Use --host 0.0.0.0 to serve the office network."
+                )
+            )
+    if public_url:
+        return Addresses(public_url.rstrip("/"), listening, notes)
+    if wildcard and len(listening) > 1:
+        notes.append(f"INVIDER_PUBLIC_URL is not set: using this machine's LAN address {guessed}")
+    return Addresses(guessed, listening, notes)
+
+
+def poster_address(out_dir: Path) -> str | None:
+    """Return the address the posters in ``out_dir`` carry, or None when there are none.
+
+    It is read from ``placement.csv``, written with the posters, whose ``url`` column
+    holds each poster's full address.
+    """
+    if not (out_dir / "posters.pdf").is_file():
+        return None
+    try:
+        with open(out_dir / "placement.csv", encoding="utf-8-sig", newline="") as file:
+            for row in csv.DictReader(file):
+                url = row.get("url") or ""
+                path = urlsplit(url).path
+                if "/i/" in path:
+                    return url[: url.rindex("/i/")]
+    except (OSError, csv.Error, UnicodeDecodeError):
+        pass
+    return "an unknown address"
+
+
+def same_address(a: str, b: str) -> bool:
+    """Tell whether two base URLs name the same place (case and trailing slash aside)."""
+    return a.rstrip("/").lower() == b.rstrip("/").lower()
+
+
+# Gunicorn settings (read by gunicorn from this module, see the module docstring).
+# Every line gets a timestamp: gunicorn's, the access log's and the app's own loggers'.
+_FORMAT = "%(asctime)s [%(process)d] [%(levelname)s] %(name)s: %(message)s"
+_DATE = "[%Y-%m-%d %H:%M:%S %z]"
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "stamped": {"format": _FORMAT, "datefmt": _DATE},
+        "access": {"format": "%(asctime)s %(message)s", "datefmt": _DATE},
+    },
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": "stamped",
+            "stream": "ext://sys.stderr",
+        },
+        "access": {
+            "class": "logging.StreamHandler",
+            "formatter": "access",
+            "stream": "ext://sys.stdout",
+        },
+    },
+    "root": {"level": "INFO", "handlers": ["stderr"]},
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": ["stderr"], "propagate": False},
+        "gunicorn.access": {"level": "INFO", "handlers": ["access"], "propagate": False},
+    },
+}
+# The default format without its own time (the line starts with one) and with the duration.
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
