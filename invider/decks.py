@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import func
 
+from invider.answers import answer_matches
 from invider.models import Answer, Hunt, Invider, begin_write, db
 
 KEY_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
@@ -23,9 +24,21 @@ CODE_LENGTH = 13  # 31**13 > 2**64
 
 HUNT_KEYS = {"title", "language", "teams", "opens_at", "closes_at", "freeze_at", "points"}
 INVIDER_KEYS = {
-    "key", "question", "choices", "answer", "accept", "fact", "topic", "location", "points",
-}  # fmt: skip
+    "key",
+    "question",
+    "choices",
+    "answer",
+    "accept",
+    "strict",
+    "fact",
+    "topic",
+    "location",
+    "points",
+}
 TOP_KEYS = {"hunt", "invider"}
+# Arrays and inline tables nested deeper than this are refused before parsing: no deck
+# needs them, and Python's TOML parser recurses once per level (900 levels crash it).
+MAX_NESTING = 16
 
 
 class DeckError(Exception):
@@ -47,6 +60,7 @@ class DeckInvider:
     accept: list[str] = field(default_factory=list)
     topic: str | None = None
     location: str | None = None
+    strict: bool = False
 
 
 @dataclass
@@ -114,7 +128,7 @@ class _Lines:
                 continue
             if free and (m := self.ASSIGN.match(line)):
                 self.keys.setdefault((*table, m.group(1).strip("\"'")), number)
-            balance, quote = _bracket_balance(line, quote)
+            balance, quote, _ = _bracket_balance(line, quote)
             depth = max(0, depth + balance)
 
     def of(self, table: str, index: int = 0, key: str | None = None) -> int:
@@ -124,13 +138,14 @@ class _Lines:
         return self.tables.get((table, index), 1)
 
 
-def _bracket_balance(line: str, quote: str = "") -> tuple[int, str]:
-    """Count ``[`` minus ``]`` outside strings and comments (good enough for arrays).
+def _bracket_balance(line: str, quote: str = "", depth: int = 0) -> tuple[int, str, int]:
+    """Count ``[`` and ``{`` minus ``]`` and ``}`` outside strings and comments.
 
     ``quote`` is the multi-line string (\"\"\" or ''') still open from the line
-    before; the one still open at the end of this line is returned with the count.
+    before; the one still open at the end of this line is returned with the count,
+    and with the deepest nesting reached on the line, counting from ``depth``.
     """
-    balance, i = 0, 0
+    balance, peak, i = 0, depth, 0
     while i < len(line):
         ch = line[i]
         if quote:
@@ -149,12 +164,27 @@ def _bracket_balance(line: str, quote: str = "") -> tuple[int, str]:
             quote = ch
         elif ch == "#":
             break
-        elif ch == "[":
+        elif ch in "[{":
             balance += 1
-        elif ch == "]":
+            peak = max(peak, depth + balance)
+        elif ch in "]}":
             balance -= 1
         i += 1
-    return balance, quote if len(quote) == 3 else ""
+    return balance, quote if len(quote) == 3 else "", peak
+
+
+def _too_deep(text: str, limit: int = MAX_NESTING) -> int | None:
+    """Return the first line where arrays or inline tables nest deeper than ``limit``.
+
+    A table header such as ``[[invider]]`` counts as two levels, closed on its line.
+    """
+    depth, quote = 0, ""
+    for number, line in enumerate(text.split("\n"), start=1):
+        balance, quote, peak = _bracket_balance(line, quote, depth)
+        if peak > limit:
+            return number
+        depth = max(0, depth + balance)
+    return None
 
 
 def read_deck(path: str | Path) -> Deck:
@@ -171,8 +201,19 @@ def read_deck(path: str | Path) -> Deck:
         line = raw[: e.start].count(b"\n") + 1
         raise DeckError([f"{name}:{line}: not UTF-8 text; save the file as UTF-8"]) from None
     text = text.removeprefix("\ufeff")
+    deep = _too_deep(text)
+    if deep is not None:
+        raise DeckError(
+            [
+                f"{name}:{deep}: lists or tables nested more than {MAX_NESTING} "
+                "levels deep; a deck needs at most 2"
+            ]
+        )
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        # Only if the scan above missed a way of nesting: never a traceback.
+        raise DeckError([f"{name}:1: lists or tables nested too deeply"]) from None
     except tomllib.TOMLDecodeError as e:
         m = re.search(r"\(at line (\d+), column \d+\)", str(e))
         line = m.group(1) if m else "1"
@@ -189,8 +230,10 @@ def validate_deck(data: dict, name: str, lines: _Lines) -> Deck:
         errors.append(f"{name}:{line}: {message}")
 
     for key in data.keys() - TOP_KEYS:
-        err(lines.of(key) if (key, 0) in lines.tables else lines.of("", 0, key),
-            f"unknown table or key {key!r} (expected [hunt] and [[invider]])")
+        err(
+            lines.of(key) if (key, 0) in lines.tables else lines.of("", 0, key),
+            f"unknown table or key {key!r} (expected [hunt] and [[invider]])",
+        )
 
     hunt = data.get("hunt")
     if not isinstance(hunt, dict):
@@ -215,8 +258,10 @@ def validate_deck(data: dict, name: str, lines: _Lines) -> Deck:
         elif isinstance(value, datetime) and value.tzinfo is not None:
             times[key] = value
         elif isinstance(value, datetime | date):
-            err(hline(key), f"{key} needs a date, a time and a UTC offset, "
-                "like 2026-03-14T09:00:00+01:00")
+            err(
+                hline(key),
+                f"{key} needs a date, a time and a UTC offset, like 2026-03-14T09:00:00+01:00",
+            )
             times[key] = None
         else:
             err(hline(key), f"{key} must be a date-time like 2026-03-14T09:00:00+01:00")
@@ -268,17 +313,49 @@ def validate_deck(data: dict, name: str, lines: _Lines) -> Deck:
                 err(line("answer"), f"answer {answer!r} is not one of the choices")
         elif accept is not None and not accept:
             err(line("accept"), "accept must list at least one answer")
+        strict = item.get("strict", False)
+        if not isinstance(strict, bool):
+            err(line("strict"), f"strict must be true or false, not {_kind(strict)}")
+            strict = False
+        elif strict and choices is not None:
+            err(line("strict"), "strict applies to typed answers (accept), not to choices")
+        if accept and answer is not None and not _accepted(answer, accept, strict):
+            err(
+                line("answer"),
+                f"answer {answer!r} would not be accepted: add it to accept, or fix the typo",
+            )
         item_points = _points(item, line, err, default=points)
-        inviders.append(DeckInvider(
-            key=key or "", question=question or "", fact=fact or "",
-            answer=answer or (accept[0] if accept else ""), points=item_points,
-            choices=choices or [], accept=accept or [], topic=topic, location=location,
-        ))  # fmt: skip
+        inviders.append(
+            DeckInvider(
+                key=key or "",
+                question=question or "",
+                fact=fact or "",
+                answer=answer or (accept[0] if accept else ""),
+                points=item_points,
+                choices=choices or [],
+                accept=accept or [],
+                topic=topic,
+                location=location,
+                strict=strict,
+            )
+        )
 
     if errors:
         raise DeckError(sorted(errors, key=_line_number))
-    return Deck(path=name, title=title or "", language=language, teams=teams,
-                points=points, inviders=inviders, **times)  # fmt: skip
+    return Deck(
+        path=name,
+        title=title or "",
+        language=language,
+        teams=teams,
+        points=points,
+        inviders=inviders,
+        **times,
+    )
+
+
+def _accepted(answer: str, accept: list[str], strict: bool) -> bool:
+    """Tell whether the typed answer shown to players is judged right by ``accept``."""
+    return any(answer_matches(a, answer, strict) for a in accept)
 
 
 def _line_number(message: str) -> int:
@@ -306,7 +383,7 @@ def _text_list(table, key, line, err) -> list[str] | None:
     if value is None:
         return None
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        err(line(key), f"{key} must be a list of non-empty texts, like [\"a\", \"b\"]")
+        err(line(key), f'{key} must be a list of non-empty texts, like ["a", "b"]')
         return []
     return [v.strip() for v in value]
 
@@ -320,8 +397,14 @@ def _points(table, line, err, default: int) -> int:
 
 
 def _kind(value) -> str:
-    return {int: "a number", float: "a number", bool: "true/false", list: "a list",
-            dict: "a table"}.get(type(value), type(value).__name__)  # fmt: skip
+    return {
+        int: "a number",
+        float: "a number",
+        bool: "true/false",
+        list: "a list",
+        str: "text",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
 
 
 def plan_deck(deck: Deck) -> DeckPlan:
@@ -342,8 +425,18 @@ def plan_deck(deck: Deck) -> DeckPlan:
 
 
 def _fields(item, number: int) -> tuple:
-    return (number, item.question, list(item.choices), list(item.accept), item.answer,
-            item.fact, item.topic, item.location, item.points)  # fmt: skip
+    return (
+        number,
+        item.question,
+        list(item.choices),
+        list(item.accept),
+        item.answer,
+        item.fact,
+        item.topic,
+        item.location,
+        item.points,
+        bool(getattr(item, "strict", False)),
+    )
 
 
 def load_deck(deck: Deck) -> DeckPlan:
@@ -354,22 +447,30 @@ def load_deck(deck: Deck) -> DeckPlan:
     begin_write()
     plan = plan_deck(deck)
     if plan.removed:
-        answered = dict(db.session.execute(
-            db.select(Invider.key, func.count(Answer.id))
-            .join(Answer, Answer.invider_id == Invider.id)
-            .where(Invider.key.in_(plan.removed))
-            .group_by(Invider.key)
-        ).all())  # fmt: skip
+        answered = dict(
+            db.session.execute(
+                db.select(Invider.key, func.count(Answer.id))
+                .join(Answer, Answer.invider_id == Invider.id)
+                .where(Invider.key.in_(plan.removed))
+                .group_by(Invider.key)
+            ).all()
+        )
         if answered:
             db.session.rollback()
-            raise DeckError([
-                f"{deck.path}:1: cannot remove invider {key!r}: {count} answer(s) "
-                "already recorded; keep it in the deck"
-                for key, count in sorted(answered.items())
-            ])  # fmt: skip
+            raise DeckError(
+                [
+                    f"{deck.path}:1: cannot remove invider {key!r}: {count} answer(s) "
+                    "already recorded; keep it in the deck"
+                    for key, count in sorted(answered.items())
+                ]
+            )
     hunt = db.session.execute(db.select(Hunt).limit(1)).scalar_one_or_none() or Hunt()
     hunt.title, hunt.language, hunt.teams, hunt.points = (
-        deck.title, deck.language, deck.teams, deck.points)  # fmt: skip
+        deck.title,
+        deck.language,
+        deck.teams,
+        deck.points,
+    )
     hunt.opens_at, hunt.closes_at, hunt.freeze_at = deck.opens_at, deck.closes_at, deck.freeze_at
     db.session.add(hunt)
     existing = {i.key: i for i in db.session.execute(db.select(Invider)).scalars()}
@@ -381,6 +482,8 @@ def load_deck(deck: Deck) -> DeckPlan:
         invider.question, invider.choices, invider.accept = item.question, item.choices, item.accept
         invider.answer, invider.fact, invider.points = item.answer, item.fact, item.points
         invider.topic, invider.location = item.topic, item.location
+        if hasattr(Invider, "strict"):  # the column comes with a later migration
+            invider.strict = item.strict
         db.session.add(invider)
     db.session.commit()
     return plan
@@ -394,7 +497,11 @@ def poster_deck():
     if hunt is None:
         return None
     inviders = db.session.execute(db.select(Invider).order_by(Invider.number)).scalars()
-    return PosterDeck(title=hunt.title, language=hunt.language, items=tuple(
-        PosterItem(number=i.number, key=i.key, code=i.code, location=i.location, topic=i.topic)
-        for i in inviders
-    ))  # fmt: skip
+    return PosterDeck(
+        title=hunt.title,
+        language=hunt.language,
+        items=tuple(
+            PosterItem(number=i.number, key=i.key, code=i.code, location=i.location, topic=i.topic)
+            for i in inviders
+        ),
+    )

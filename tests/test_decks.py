@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
-from conftest import DEMO_DECK
+from conftest import DEMO_DECK, csrf_token
+from test_cli import console
 
-from invider.decks import CODE_ALPHABET, CODE_LENGTH, new_code, read_deck
+from invider.decks import CODE_ALPHABET, CODE_LENGTH, DeckError, new_code, read_deck
 from invider.models import Answer, Hunt, Invider, Player, db
 
 # A valid deck; the broken ones below are each one small edit of it. The multi-line
@@ -117,6 +119,21 @@ BROKEN = [
     pytest.param(edit('fact = "The store has been online since July 2015."\ntopic',
                       'fact = """The store\n[see page 2]\nkey = "x"\n"""\ntopik'),
                  20, "unknown key 'topik' in [[invider]]", id="multi-line-string"),
+    # Nesting that would crash the TOML parser (issue 12, item 15): line of the excess.
+    pytest.param(edit("points = 20", "points = 20\nextra = " + "[" * 900 + "]" * 900),
+                 25, "nested more than 16 levels deep", id="nested-arrays-900"),
+    pytest.param(edit("points = 20", "points = 20\nextra = " + "{a = " * 900 + "1" + "}" * 900),
+                 25, "nested more than 16 levels deep", id="nested-tables-900"),
+    pytest.param(edit("points = 20", "points = 20\nextra = [\n" + "[\n" * 40 + "]\n" * 41),
+                 41, "nested more than 16 levels deep", id="nested-over-lines"),
+    pytest.param(edit('accept = ["133", "cent trente-trois"]',
+                      'accept = ["133", "cent trente-trois"]\nstrict = "yes"'),
+                 23, "strict must be true or false, not text", id="strict-text"),
+    pytest.param(edit('answer = "72"', 'answer = "72"\nstrict = true'),
+                 31, "strict applies to typed answers", id="strict-with-choices"),
+    pytest.param(edit('accept = ["133", "cent trente-trois"]',
+                      'accept = ["133", "cent trente-trois"]\nanswer = "134"'),
+                 23, "answer '134' would not be accepted", id="typed-answer-not-accepted"),
 ]  # fmt: skip
 
 
@@ -351,3 +368,44 @@ def test_new_code_has_more_than_64_bits():
     assert len(CODE_ALPHABET) ** CODE_LENGTH > 2**64
     drawn = {new_code() for _ in range(2000)}
     assert len(drawn) == 2000
+
+
+def test_typed_answer_and_strict_are_read(tmp_path):
+    text = edit(
+        'accept = ["133", "cent trente-trois"]',
+        'accept = ["133", "cent trente-trois"]\nanswer = "133 services"\nstrict = true',
+    )
+    with pytest.raises(DeckError) as refused:  # strict: "133 services" is not "133"
+        read_deck(write(tmp_path / "strict.toml", text))
+    assert "answer '133 services' would not be accepted" in str(refused.value)
+    deck = read_deck(write(tmp_path / "typed.toml", text.replace("strict = true", "")))
+    assert deck.inviders[1].answer == "133 services" and deck.inviders[1].strict is False
+    text = edit(
+        'accept = ["133", "cent trente-trois"]',
+        'accept = ["133", "cent trente-trois"]\nstrict = true',
+    )
+    assert read_deck(write(tmp_path / "strict.toml", text)).inviders[1].strict is True
+
+
+def test_deeply_nested_deck_gives_a_line_and_exit_2_from_the_console_script(tmp_path):
+    deck = write(
+        tmp_path / "deep.toml", edit("points = 20", "points = 20\nextra = " + "[" * 900 + "]" * 900)
+    )
+    result = console("load", "--check", str(deck), tmp_path=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"{deck}:25: lists or tables nested more than 16 levels")
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_deeply_nested_deck_upload_shows_the_line(app, admin_client):
+    text = edit("points = 20", "points = 20\nextra = " + "{a = " * 900 + "1" + "}" * 900)
+    response = admin_client.post(
+        "/admin/deck/upload",
+        data={"csrf_token": csrf_token(admin_client, "/admin/deck"),
+              "deck": (io.BytesIO(text.encode()), "deep.toml")},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "deep.toml:25: lists or tables nested more than 16 levels deep" in page
+    assert 'name="token"' not in page
