@@ -6,18 +6,19 @@ entry in the same transaction, and commits. No request code here.
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 from sqlalchemy import String, cast, update
 from sqlalchemy.exc import IntegrityError
 
+from invider.database import begin_write
 from invider.models import (
     Answer,
     AuditEntry,
     Hunt,
     Player,
     RateCount,
-    begin_write,
     db,
 )
 from invider.names import clean_display_name, name_key
@@ -71,8 +72,11 @@ def remove_player(player_id: int, actor: str) -> int:
     begin_write()
     player = _player(player_id)
     answers = db.session.execute(db.delete(Answer).where(Answer.player_id == player_id)).rowcount
-    audit(actor, "player.remove",
-          f"#{player_id}: {player.name!r}, score {player.score}, {answers} answer(s)")  # fmt: skip
+    audit(
+        actor,
+        "player.remove",
+        f"#{player_id}: {player.name!r}, score {player.score}, {answers} answer(s)",
+    )
     db.session.execute(db.delete(Player).where(Player.id == player_id))
     db.session.commit()
     return answers
@@ -90,13 +94,61 @@ def anonymise_players(actor: str, language: str = "en") -> int:
     db.session.execute(update(Player).values(name_key="anonymised:" + cast(Player.id, String)))
     for player_id in ids:
         name = pattern.format(id=player_id)
-        db.session.execute(update(Player).where(Player.id == player_id)
-                           .values(name=name, name_key=name_key(name)))  # fmt: skip
+        db.session.execute(
+            update(Player).where(Player.id == player_id).values(name=name, name_key=name_key(name))
+        )
     for entry in db.session.execute(
         db.select(AuditEntry).where(AuditEntry.action.like("player.%"))
     ).scalars():
         entry.detail = entry.detail.split(":", 1)[0] + ": (anonymised)"
     audit(actor, "hunt.anonymise", f"{len(ids)} player(s)")
+    db.session.commit()
+    scrub_free_space()
+    return len(ids)
+
+
+def scrub_free_space() -> None:
+    """Leave no overwritten value readable in the SQLite file or its WAL.
+
+    An UPDATE leaves the old row in free pages and in the WAL until they are reused:
+    VACUUM rewrites the file without free pages, then a TRUNCATE checkpoint copies the
+    WAL back into it and cuts the WAL to nothing. Nothing to do on PostgreSQL, whose
+    files the organiser never handles.
+    """
+    engine = db.engine
+    if engine.dialect.name != "sqlite":
+        return
+    db.session.remove()
+    with engine.connect() as conn:
+        driver = conn.connection.driver_connection
+        driver.execute("VACUUM")
+        # A reader in the middle of a page keeps the WAL alive: wait for it a little.
+        for _ in range(50):
+            busy = driver.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            if not busy:
+                break
+            time.sleep(0.1)
+
+
+def remove_idle_newcomers(since: datetime, actor: str) -> int:
+    """Remove every player who joined at ``since`` or later and answered nothing.
+
+    The one action against a flood of throwaway players; returns how many went.
+    """
+    begin_write()
+    idle = (
+        db.select(Player.id)
+        .where(Player.joined_at >= since, Player.found == 0)
+        .where(~db.select(Answer.id).where(Answer.player_id == Player.id).exists())
+    )
+    ids = db.session.execute(idle).scalars().all()
+    if ids:
+        db.session.execute(db.delete(Player).where(Player.id.in_(ids)))
+    audit(
+        actor,
+        "players.remove_idle",
+        f"{len(ids)} player(s) joined since {since.isoformat(timespec='minutes')} with no answer",
+    )
     db.session.commit()
     return len(ids)
 
@@ -122,14 +174,22 @@ def set_status(hunt_id: int, status: str | None, actor: str, now: datetime) -> H
             hunt.status_override = "frozen"
     else:
         hunt.status_override = status
-    audit(actor, "hunt.status", f"{before} → {hunt.status(now)}"
-          + ("" if status else " (following the schedule)"))  # fmt: skip
+    audit(
+        actor,
+        "hunt.status",
+        f"{before} → {hunt.status(now)}" + ("" if status else " (following the schedule)"),
+    )
     db.session.commit()
     return hunt
 
 
-def set_schedule(hunt_id: int, opens_at: datetime | None, freeze_at: datetime | None,
-                 closes_at: datetime | None, actor: str) -> Hunt:  # fmt: skip
+def set_schedule(
+    hunt_id: int,
+    opens_at: datetime | None,
+    freeze_at: datetime | None,
+    closes_at: datetime | None,
+    actor: str,
+) -> Hunt:
     """Change the scheduled times; raise ValueError when they are out of order."""
     present = [t for t in (opens_at, freeze_at, closes_at) if t is not None]
     if any(a >= b for a, b in zip(present, present[1:], strict=False)):
@@ -137,10 +197,14 @@ def set_schedule(hunt_id: int, opens_at: datetime | None, freeze_at: datetime | 
     begin_write()
     hunt = db.session.get(Hunt, hunt_id)
     hunt.opens_at, hunt.freeze_at, hunt.closes_at = opens_at, freeze_at, closes_at
-    audit(actor, "hunt.schedule", ", ".join(
-        f"{label} {t.isoformat(timespec='minutes') if t else '-'}"
-        for label, t in (("opens", opens_at), ("freezes", freeze_at), ("closes", closes_at))
-    ))  # fmt: skip
+    audit(
+        actor,
+        "hunt.schedule",
+        ", ".join(
+            f"{label} {t.isoformat(timespec='minutes') if t else '-'}"
+            for label, t in (("opens", opens_at), ("freezes", freeze_at), ("closes", closes_at))
+        ),
+    )
     db.session.commit()
     return hunt
 
@@ -171,4 +235,3 @@ def reset_hunt(actor: str, backup: str) -> int:
     audit(actor, "hunt.reset", f"{players} player(s), {answers} answer(s); backup {backup}")
     db.session.commit()
     return players
-

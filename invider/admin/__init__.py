@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from flask import request
 
-from invider.admin import deck, hunt, players, results  # noqa: F401  (they register views)
+from invider.admin import (  # noqa: F401  (they register views)
+    backups,
+    deck,
+    hunt,
+    newcomers,
+    players,
+    results,
+)
 from invider.admin.access import (
     admin_required,
     bp,

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import hmac
+import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from flask import (
@@ -22,13 +25,16 @@ from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from invider import ratelimit
-from invider.models import AdminSession, AuditEntry, begin_write, db
+from invider.database import begin_write
+from invider.models import AdminSession, AuditEntry, db, utcnow
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 LOGIN_LIMIT, LOGIN_PERIOD = 10, 60
 MIN_PASSWORD = 12
 HASH_FILE = "admin_password.hash"
+#: How long an organiser login lasts unless INVIDER_ADMIN_SESSION_HOURS says otherwise.
+DEFAULT_SESSION_HOURS = 12
 
 
 def password_hash_path() -> Path:
@@ -39,21 +45,34 @@ def password_hash_path() -> Path:
 def ensure_admin_password() -> str | None:
     """Make sure organisers have a password; return it only when generated just now.
 
-    A configured ``ADMIN_PASSWORD`` must be at least 12 characters long.
+    A configured ``ADMIN_PASSWORD`` must be at least 12 characters long. Two servers
+    starting together in one folder generate it once: the file is created exclusively.
     """
     configured = current_app.config.get("ADMIN_PASSWORD")
     if configured:
         if len(configured) < MIN_PASSWORD:
-            raise ValueError(f"INVIDER_ADMIN_PASSWORD must be at least {MIN_PASSWORD} "
-                             "characters long")  # fmt: skip
-        return None
-    path = password_hash_path()
-    if path.exists():
+            raise ValueError(
+                f"INVIDER_ADMIN_PASSWORD must be at least {MIN_PASSWORD} characters long"
+            )
         return None
     password = "-".join(secrets.token_urlsafe(6) for _ in range(3))
-    path.write_text(generate_password_hash(password))
-    path.chmod(0o600)
+    try:
+        fd = os.open(password_hash_path(), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return None
+    with os.fdopen(fd, "w") as file:
+        file.write(generate_password_hash(password))
     return password
+
+
+def _password_source() -> str:
+    configured = current_app.config.get("ADMIN_PASSWORD")
+    if configured:
+        return "configured:" + configured
+    try:
+        return "hash:" + password_hash_path().read_text().strip()
+    except OSError:
+        return ""
 
 
 def check_password(given: str) -> bool:
@@ -65,10 +84,36 @@ def check_password(given: str) -> bool:
     return path.exists() and check_password_hash(path.read_text().strip(), given)
 
 
+def password_stamp() -> str:
+    """Return a stamp of the current organiser password, kept with each login.
+
+    A keyed digest of the configured password or of its hash file: it reveals nothing,
+    and any new password (a new INVIDER_ADMIN_PASSWORD, a regenerated hash file)
+    changes it, which ends every login made under the old one.
+    """
+    key = str(current_app.secret_key).encode()
+    return hmac.new(key, _password_source().encode(), hashlib.sha256).hexdigest()
+
+
+def session_lifetime() -> timedelta:
+    """Return how long an organiser login lasts (INVIDER_ADMIN_SESSION_HOURS, default 12)."""
+    hours = current_app.config.get("ADMIN_SESSION_HOURS") or DEFAULT_SESSION_HOURS
+    return timedelta(hours=float(hours))
+
+
+def live_login(login: AdminSession | None) -> bool:
+    """Tell whether an organiser login is still valid: same password, not expired."""
+    return (
+        login is not None
+        and hmac.compare_digest(login.password_stamp or "", password_stamp())
+        and login.created_at + session_lifetime() > utcnow()
+    )
+
+
 def load_admin() -> None:
     """Set ``g.admin`` when the session holds a live organiser login."""
     token = session.get("admin")
-    g.admin = isinstance(token, str) and db.session.get(AdminSession, token) is not None
+    g.admin = isinstance(token, str) and live_login(db.session.get(AdminSession, token))
 
 
 def admin_required(view):
@@ -100,32 +145,61 @@ def audit(action: str, detail: str = "") -> None:
 def safe_admin_next(target: str | None) -> str:
     """Return ``target`` if it is an organiser page, else the dashboard."""
     if target and target.startswith("/admin/") and not target.startswith("//"):
-        if "\\" not in target and "://" not in target:
+        if "\\" not in target and "://" not in target and not any(c in target for c in "\r\n"):
             return target
     return url_for("admin.dashboard")
 
 
+def login_limit_key() -> str:
+    """Return the key whose wrong passwords are counted for this login attempt.
+
+    A browser where an organiser logged in before carries a device id in its signed
+    session and counts on its own, so colleagues typing wrong passwords from the same
+    office address never lock the organiser out; anyone else counts per address.
+    """
+    device = session.get("organiser_device")
+    if isinstance(device, str) and device:
+        return f"login:device:{device}"
+    return f"login:ip:{request.remote_addr}"
+
+
+def start_login() -> None:
+    """Record a new organiser login under the current password and put it in the session."""
+    token = secrets.token_hex(32)
+    stamp = password_stamp()
+    begin_write()
+    # Logins made under an older password, or expired, are dead: clear them out.
+    db.session.execute(
+        db.delete(AdminSession).where(
+            (AdminSession.password_stamp.is_(None))
+            | (AdminSession.password_stamp != stamp)
+            | (AdminSession.created_at < utcnow() - session_lifetime())
+        )
+    )
+    db.session.add(AdminSession(token=token, password_stamp=stamp))
+    db.session.commit()
+    session["admin"] = token
+    session.setdefault("organiser_device", secrets.token_urlsafe(16))
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """Log an organiser in with the password (10 tries a minute across workers)."""
+    """Log an organiser in with the password (10 wrong ones a minute, per address or device)."""
     error = None
     if request.method == "POST":
-        key = f"login:ip:{request.remote_addr}"
-        wait = ratelimit.retry_after(key, LOGIN_LIMIT, LOGIN_PERIOD)
+        key = login_limit_key()
+        # The attempt is counted before the password is checked, so that thirty wrong
+        # passwords sent at once cannot all be checked; a right one is uncounted.
+        wait, window = ratelimit.take(key, LOGIN_LIMIT, LOGIN_PERIOD)
         if wait:
             abort(429, retry_after=wait)
-        ratelimit.hit(key, LOGIN_PERIOD)
         if check_password(request.form.get("password", "")):
-            token = secrets.token_hex(32)
-            begin_write()
-            db.session.add(AdminSession(token=token))
-            db.session.commit()
-            session["admin"] = token
+            ratelimit.give_back(key, window, LOGIN_PERIOD)
+            start_login()
             return redirect(safe_admin_next(request.form.get("next")))
         error = _("Wrong password.")
     next_page = request.values.get("next", "")
-    return render_template("admin/login.html", error=error, next=next_page), (
-        401 if error else 200)  # fmt: skip
+    return render_template("admin/login.html", error=error, next=next_page), (401 if error else 200)
 
 
 @bp.post("/logout")
