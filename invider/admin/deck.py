@@ -1,4 +1,6 @@
-"""Deck and posters from the control room: upload, preview, apply; printable downloads."""
+"""Deck and posters from the control room: upload (TOML or spreadsheet), preview, apply;
+printable downloads. The editor of single inviders is in ``deck_editor``.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import hashlib
 import re
 import secrets
 import shutil
+import time
 from io import BytesIO
 from pathlib import Path
 
@@ -22,14 +25,18 @@ from flask import (
 from flask_babel import gettext as _
 from werkzeug.utils import secure_filename
 
-from invider import current_hunt
+from invider import deck_toml
+from invider.admin import deck_editor  # noqa: F401  (registers the editor's views)
 from invider.admin.access import admin_required, audit, bp
-from invider.decks import DeckError, load_deck, plan_deck, poster_deck, read_deck
-from invider.models import Invider, begin_write, db
+from invider.database import begin_write
+from invider.deck_sheets import SHEET_SUFFIXES, read_any_deck
+from invider.decks import DeckError, load_deck, plan_deck, poster_deck
+from invider.models import AuditEntry, Hunt, Invider, db
 from invider.posters import PosterError, render_poster_png, render_printables
-from invider.worker_cache import forget_caches
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+DECK_SUFFIXES = (".toml", *SHEET_SUFFIXES)
+STASH_HOURS = 2  # a preview left open longer is uploaded again
 PRINTABLES = {
     "posters.pdf": "posters_pdf", "stickers.pdf": "stickers_pdf",
     "placement.pdf": "placement_pdf", "placement.csv": "placement_csv",
@@ -44,12 +51,33 @@ def stash_dir() -> Path:
 
 def stash(data: bytes, filename: str) -> tuple[str, Path]:
     """Keep an uploaded deck under a random token until the organiser confirms it."""
+    prune_stash()
     token = secrets.token_urlsafe(18)
     folder = stash_dir() / token
     folder.mkdir(parents=True)
-    path = folder / (secure_filename(filename) or "deck.toml")
+    suffix = Path(filename).suffix.lower()
+    name = secure_filename(filename)
+    if not (suffix and name.lower().endswith(suffix)):
+        name = f"deck{suffix or '.toml'}"  # a name made only of accents loses its letters
+    path = folder / name
     path.write_bytes(data)
     return token, path
+
+
+def prune_stash(max_age: float = STASH_HOURS * 3600) -> None:
+    """Delete the uploads whose preview was left without Apply or Cancel."""
+    folder = stash_dir()
+    if not folder.is_dir():
+        return
+    for entry in folder.iterdir():
+        if entry.is_dir() and time.time() - entry.stat().st_mtime > max_age:
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def unstash(path: Path) -> None:
+    """Delete a stashed upload once applied, cancelled or refused."""
+    if path.parent.parent == stash_dir():
+        shutil.rmtree(path.parent, ignore_errors=True)
 
 
 def stashed(token: str) -> Path | None:
@@ -68,14 +96,23 @@ def deck_messages(error: DeckError, path: Path) -> list[str]:
 def deck_files() -> list[Path]:
     """Return the decks in the deck folder, which the page offers to reload."""
     folder = Path(current_app.config["DECK_DIR"])
-    return sorted(folder.glob("*.toml")) if folder.is_dir() else []
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob("*") if p.suffix.lower() in DECK_SUFFIXES)
+
+
+def read_upload(path: Path):
+    """Read a deck of any form; a .csv takes the loaded hunt's settings."""
+    data = deck_toml.data_from_db()
+    return read_any_deck(path, data["hunt"] if data else None)
 
 
 def preview(path: Path, token: str | None):
     """Validate the deck at ``path`` and render what loading it would change."""
     try:
-        deck = read_deck(path)
+        deck = read_upload(path)
     except DeckError as e:
+        unstash(path)  # a deck with errors is never applied: keep nothing of it
         return render_template("admin/deck.html", errors=deck_messages(e, path),
                                name=path.name, **deck_page()), 400  # fmt: skip
     plan = plan_deck(deck)
@@ -87,7 +124,11 @@ def preview(path: Path, token: str | None):
 def deck_page() -> dict:
     """Return what every rendering of the deck page shows."""
     inviders = db.session.execute(db.select(Invider).order_by(Invider.number)).scalars().all()
-    return {"hunt": current_hunt(), "inviders": inviders, "files": deck_files()}
+    recent = db.session.execute(
+        db.select(AuditEntry).where(AuditEntry.action.like("deck.%"))
+        .order_by(AuditEntry.id.desc()).limit(10)
+    ).scalars().all()  # fmt: skip
+    return {"hunt": Hunt.current(), "inviders": inviders, "files": deck_files(), "audit": recent}
 
 
 @bp.get("/deck")
@@ -103,7 +144,10 @@ def deck_upload():
     """Validate an uploaded deck and preview its changes; nothing is loaded yet."""
     upload = request.files.get("deck")
     if upload is None or not upload.filename:
-        flash(_("Choose a deck file (.toml) to upload."), "error")
+        flash(_("Choose a deck file (.toml, .xlsx or .csv) to upload."), "error")
+        return redirect(url_for("admin.deck"))
+    if Path(upload.filename).suffix.lower() not in DECK_SUFFIXES:
+        flash(_("A deck is a .toml, .xlsx or .csv file."), "error")
         return redirect(url_for("admin.deck"))
     token, path = stash(upload.read(), upload.filename)
     return preview(path, token)
@@ -132,19 +176,29 @@ def deck_apply():
         flash(_("That preview has expired; upload the deck again."), "error")
         return redirect(url_for("admin.deck"))
     try:
-        plan = load_deck(read_deck(path))
+        plan = load_deck(read_upload(path))
     except DeckError as e:
         return render_template("admin/deck.html", errors=deck_messages(e, path),
                                name=path.name, **deck_page()), 400  # fmt: skip
     finally:
-        shutil.rmtree(path.parent, ignore_errors=True)
+        unstash(path)
     # load_deck committed the deck; the audit entry follows in its own transaction.
     begin_write()
     audit("deck.load", f"{path.name}: {plan.summary()}")
     db.session.commit()
-    forget_caches()
     flash(_("Deck loaded: %(summary)s. Print the posters of new inviders.",
             summary=plan.summary()), "ok")  # fmt: skip
+    return redirect(url_for("admin.deck"))
+
+
+@bp.post("/deck/cancel")
+@admin_required
+def deck_cancel():
+    """Drop a previewed upload without loading it."""
+    path = stashed(request.form.get("token", ""))
+    if path is not None:
+        unstash(path)
+    flash(_("Nothing was loaded."), "ok")
     return redirect(url_for("admin.deck"))
 
 

@@ -1,0 +1,249 @@
+"""The deck editor of the control room: edit, add, move and remove inviders; download the deck.
+
+Every change goes through ``deck_edits`` (the validation and the loader of a TOML
+reload) and into the audit log. Pages work without JavaScript; ``deck-editor.js``
+adds validation as the organiser types and a live phone preview.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import func
+
+from invider import deck_edits, deck_toml
+from invider.admin.access import admin_required, audit, bp
+from invider.database import begin_write
+from invider.deck_edits import EditErrors
+from invider.deck_workbook import workbook_bytes
+from invider.decks import DeckError, load_deck
+from invider.models import Answer, Hunt, Invider, db
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# The validator speaks TOML in English; the editor says the same in the organiser's language.
+MESSAGES = (
+    (r"^missing (question|fact|key)$|must not be empty$", lambda: _("This field is required.")),
+    (r"^choices must list 2 to 6", lambda: _("Give 2 to 6 choices.")),
+    (r"^choices must be distinct", lambda: _("The choices must all be different.")),
+    (r"^missing answer|is not one of the choices", lambda: _("Pick the right answer.")),
+    (r"^missing choices", lambda: _("Give 2 to 6 choices, or the accepted answers.")),
+    (r"^accept must list", lambda: _("Give at least one accepted answer.")),
+    (r"would not be accepted", lambda: _("The answer shown must be one of the accepted "
+                                         "answers.")),  # fmt: skip
+    (r"^points must be", lambda: _("Points: a whole number from 1 to 1000.")),
+    (r"may only use a-z", lambda: _("The key may only use a-z, 0-9 and '-' (60 at most).")),
+    (r"^duplicate key", lambda: _("Another invider already has this key.")),
+)
+
+
+def say(message: str) -> str:
+    """Return a validation message in the organiser's language when it has a translation."""
+    return next((text() for pattern, text in MESSAGES if re.search(pattern, message)), message)
+
+
+def said(errors: EditErrors) -> EditErrors:
+    """Return ``errors`` with every message in the organiser's language."""
+    return EditErrors({k: [say(m) for m in v] for k, v in errors.fields.items()},
+                      [say(m) for m in errors.general])  # fmt: skip
+
+
+def live_data() -> dict:
+    """Return the loaded deck as deck data, or 404 when none is loaded."""
+    data = deck_toml.data_from_db()
+    if data is None:
+        abort(404)
+    return data
+
+
+def answers_to(key: str) -> int:
+    """Count the answers recorded for the invider ``key``."""
+    return db.session.execute(
+        db.select(func.count(Answer.id)).join(Invider, Answer.invider_id == Invider.id)
+        .where(Invider.key == key)
+    ).scalar_one()  # fmt: skip
+
+
+def commit(deck, action: str, detail: str) -> None:
+    """Load the edited deck as a TOML reload does, then log the change."""
+    plan = load_deck(deck)
+    begin_write()  # load_deck committed the deck; the audit entry is its own transaction
+    audit(action, f"{detail} ({plan.summary()})")
+    db.session.commit()
+
+
+def editor_page(key: str | None, form: dict, errors: EditErrors | None = None,
+                status: int = 200, stamp: str = ""):  # fmt: skip
+    """Render the edit form of one invider (or of a new one) with its phone preview."""
+    hunt = Hunt.current()
+    invider = (db.session.execute(db.select(Invider).where(Invider.key == key)).scalar_one_or_none()
+               if key else None)  # fmt: skip
+    total = db.session.execute(db.select(func.count(Invider.id))).scalar_one()
+    with force_locale(hunt.language if hunt else "fr"):
+        preview = render_template("admin/_phone_preview.html", form=form, hunt=hunt,
+                                  number=invider.number if invider else total + 1,
+                                  total=total if invider else total + 1)  # fmt: skip
+    return render_template("admin/deck_edit.html", key=key, form=form, hunt=hunt,
+                           invider=invider, errors=errors or EditErrors(), preview=preview,
+                           answers=answers_to(key) if key else 0, stamp=stamp), status  # fmt: skip
+
+
+@bp.get("/deck/edit/<key>")
+@admin_required
+def deck_edit(key: str):
+    """Show the edit form of one invider."""
+    data = live_data()
+    index = deck_edits.index_of(data, key)
+    if index is None:
+        abort(404)
+    table = data["invider"][index]
+    return editor_page(key, deck_edits.table_form(table), stamp=deck_edits.fingerprint(table))
+
+
+@bp.post("/deck/edit/<key>")
+@admin_required
+def deck_save(key: str):
+    """Save an edited invider: same validation and loader as a deck reload."""
+    data = live_data()
+    index = deck_edits.index_of(data, key)
+    if index is None:
+        abort(404)
+    before = data["invider"][index]
+    form = request.form.to_dict()
+    current = deck_edits.fingerprint(before)
+    if form.get("stamp") != current:
+        errors = EditErrors(general=[_("Someone else changed this invider meanwhile. Check "
+                                       "your changes and save again.")])  # fmt: skip
+        return editor_page(key, form, errors, 409, stamp=current)
+    table = deck_edits.form_table(form, key)
+    try:
+        deck = deck_edits.replace(data, key, table)
+    except EditErrors as e:
+        return editor_page(key, form, said(e), 400, stamp=current)
+    changed = deck_edits.changed_fields(before, table)
+    if changed:
+        commit(deck, "deck.edit", f"{key}: {', '.join(changed)} changed")
+        flash(_("Invider %(key)s saved: players see the change within seconds.", key=key), "ok")
+    return redirect(url_for("admin.deck_edit", key=key))
+
+
+@bp.route("/deck/new", methods=["GET", "POST"])
+@admin_required
+def deck_new():
+    """Add an invider at the end of the deck; its key is made from the question if empty."""
+    data = live_data()
+    if request.method == "GET":
+        return editor_page(None, deck_edits.table_form({}))
+    form = request.form.to_dict()
+    key = (form.get("key") or "").strip().lower()
+    table = deck_edits.form_table(form, key)
+    try:
+        deck = deck_edits.add(data, table)
+    except EditErrors as e:
+        return editor_page(None, form, said(e), 400)
+    commit(deck, "deck.add", f"{table['key']}: added as poster {len(data['invider'])}")
+    flash(_("Invider %(key)s added: print its poster.", key=table["key"]), "ok")
+    return redirect(url_for("admin.deck_edit", key=table["key"]))
+
+
+@bp.post("/deck/check")
+@admin_required
+def deck_check():
+    """Validate an edit form without saving: the errors by field, as JSON (for deck-editor.js)."""
+    data = live_data()
+    form = request.form.to_dict()
+    key = form.get("original") or ""
+    try:
+        if key and deck_edits.index_of(data, key) is not None:
+            deck_edits.replace(data, key, deck_edits.form_table(form, key))
+        else:
+            deck_edits.add(data, deck_edits.form_table(form, (form.get("key") or "").strip()))
+    except EditErrors as e:
+        e = said(e)
+        return jsonify(fields=e.fields, general=e.general)
+    return jsonify(fields={}, general=[])
+
+
+@bp.post("/deck/move/<key>")
+@admin_required
+def deck_move(key: str):
+    """Move an invider one place up or down: poster numbers follow, codes never change."""
+    data = live_data()
+    if deck_edits.index_of(data, key) is None:
+        abort(404)
+    step = -1 if request.form.get("direction") == "up" else 1
+    try:
+        deck = deck_edits.move(data, key, step)
+    except EditErrors as e:
+        for message in said(e).general:
+            flash(message, "error")
+        return redirect(url_for("admin.deck"))
+    if deck is not None:
+        number = deck_edits.index_of(data, key) + 1
+        commit(deck, "deck.move", f"{key}: now poster {number}")
+        flash(_("%(key)s is now poster %(number)d: reprint the posters whose number changed.",
+                key=key, number=number), "ok")  # fmt: skip
+    return redirect(url_for("admin.deck", _anchor=f"invider-{key}"))
+
+
+@bp.post("/deck/remove/<key>")
+@admin_required
+def deck_remove(key: str):
+    """Remove an invider; refused, with the reason, once players answered it."""
+    data = live_data()
+    if deck_edits.index_of(data, key) is None:
+        abort(404)
+    count = answers_to(key)
+    if count:
+        flash(_("%(key)s cannot be removed: players already answered it (%(count)d answers). "
+                "Edit it instead.", key=key, count=count), "error")  # fmt: skip
+        return redirect(url_for("admin.deck_edit", key=key))
+    if len(data["invider"]) == 1:
+        flash(_("A deck needs at least one invider."), "error")
+        return redirect(url_for("admin.deck_edit", key=key))
+    try:
+        commit(deck_edits.remove(data, key), "deck.remove", f"{key}: removed")
+    except (EditErrors, DeckError):  # answered between the count and the load
+        flash(_("%(key)s cannot be removed: players already answered it.", key=key), "error")
+        return redirect(url_for("admin.deck_edit", key=key))
+    flash(_("Invider %(key)s removed; take its poster off the wall.", key=key), "ok")
+    return redirect(url_for("admin.deck"))
+
+
+def download_name(suffix: str) -> str:
+    """Name a downloaded deck after the hunt's title."""
+    hunt = Hunt.current()
+    words = re.findall(r"[a-z0-9]+", (hunt.title if hunt else "deck").lower())
+    return "-".join(words)[:40].strip("-") + suffix if words else "deck" + suffix
+
+
+@bp.get("/deck.toml")
+@admin_required
+def deck_download_toml():
+    """Download the loaded deck as TOML, for the questions/ folder."""
+    text = deck_toml.dumps(live_data())
+    return Response(text, mimetype="application/toml", headers={
+        "Content-Disposition": f'attachment; filename="{download_name(".toml")}"'})  # fmt: skip
+
+
+@bp.get("/deck.xlsx")
+@admin_required
+def deck_download_xlsx():
+    """Download the loaded deck as a spreadsheet to edit and upload again."""
+    return Response(workbook_bytes(live_data()), mimetype=XLSX, headers={
+        "Content-Disposition": f'attachment; filename="{download_name(".xlsx")}"'})  # fmt: skip
+
+
+@bp.get("/deck-template.xlsx")
+@admin_required
+def deck_template_xlsx():
+    """Download an empty deck spreadsheet in the hunt's language (French by default)."""
+    hunt = Hunt.current()
+    language = request.args.get("lang") or (hunt.language if hunt else "fr")
+    language = language if language in ("fr", "en") else "fr"
+    name = "invider-modele.xlsx" if language == "fr" else "invider-template.xlsx"
+    return Response(workbook_bytes(None, language), mimetype=XLSX, headers={
+        "Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
