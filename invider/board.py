@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
-from flask import Blueprint, Response, g, render_template, request
+from flask import Blueprint, Response, current_app, g, render_template, request, url_for
+from flask_babel import gettext as _
+from markupsafe import Markup
 
 from invider.figures import screen_snapshot
 from invider.models import db
+from invider.resume import qr_svg
 from invider.scoring import player_rank, public_standings
 from invider.snapshot import deck_snapshot
 from invider.sprites import PALETTE
@@ -60,14 +64,36 @@ def leaderboard_json():
     return shared_json(*public_standings().json_body(limit))
 
 
+@lru_cache(maxsize=8)
+def join_qr(url: str, label: str) -> Markup:
+    """Return the join panel's QR code, drawn once per address and language."""
+    return Markup(qr_svg(url, label))
+
+
 @bp.get("/screen")
 def screen():
-    """Show the big screen for leadership; its script keeps it up to date."""
-    data = screen_snapshot().content
+    """Show the big screen for leadership; its script keeps it up to date.
+
+    The join panel's QR code leads to the home page at the public address (the one on
+    the posters), so a colleague in the room can start from the wall.
+    """
+    snapshot = screen_snapshot()
+    data = snapshot.content
     change = data["hunt"]["next_change"]
     change_at = datetime.fromisoformat(change["at"]) if change else None
-    return render_template("board/screen.html", hunt=deck_snapshot().hunt, data=data,
-                           change_at=change_at, palette=PALETTE)  # fmt: skip
+    public = current_app.config.get("PUBLIC_URL") or request.host_url
+    home = public.rstrip("/") + url_for("play.home")
+    address = home.split("://", 1)[-1].rstrip("/")
+    return render_template(
+        "board/screen.html",
+        hunt=deck_snapshot().hunt,
+        data=data,
+        change_at=change_at,
+        palette=PALETTE,
+        sprites=snapshot.sprites,
+        join_address=address,
+        join_qr=join_qr(home, _("QR code of the hunt's home page")),
+    )
 
 
 @bp.get("/screen.json")

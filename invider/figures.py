@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import distinct, func
+from sqlalchemy import func
 
 from invider.models import Answer, Hunt, Invider, Player, db, utcnow
-from invider.scoring import Standings, public_standings
-from invider.sprites import sprite_colour
+from invider.scoring import Standings, compute_standings, public_standings
+from invider.sprites import sprite_colour, sprite_svg
 from invider.worker_cache import FIGURES, SCREEN, cached
 
 FEED_LENGTH = 8
@@ -32,8 +32,11 @@ def next_change(hunt: Hunt | None, now: datetime) -> dict | None:
     """Return the next scheduled change of status (``opens``, ``freezes``, ``closes``)."""
     if hunt is None or hunt.status_override:
         return None
-    for kind, at in (("opens", hunt.opens_at), ("freezes", hunt.freeze_at),
-                     ("closes", hunt.closes_at)):  # fmt: skip
+    for kind, at in (
+        ("opens", hunt.opens_at),
+        ("freezes", hunt.freeze_at),
+        ("closes", hunt.closes_at),
+    ):
         if at is not None and at > now:
             return {"kind": kind, "at": at.isoformat(timespec="seconds")}
     return None
@@ -57,9 +60,11 @@ def latest_finds(limit: int = FEED_LENGTH) -> list[dict]:
         .where(Player.hidden.is_(False))
         .order_by(Answer.created_at.desc(), Answer.id.desc())
         .limit(limit)
-    ).all()  # fmt: skip
-    return [{"name": name, "number": number, "at": at.isoformat(timespec="seconds")}
-            for name, number, at in rows]  # fmt: skip
+    ).all()
+    return [
+        {"name": name, "number": number, "at": at.isoformat(timespec="seconds")}
+        for name, number, at in rows
+    ]
 
 
 def finds_over_time(hunt: Hunt | None, now: datetime, buckets: int = BUCKETS) -> list[dict]:
@@ -78,30 +83,80 @@ def finds_over_time(hunt: Hunt | None, now: datetime, buckets: int = BUCKETS) ->
             return []
         start = first.replace(second=0, microsecond=0)
         span = (now - start) / buckets
-        width = next((timedelta(minutes=m) for m in STEPS if timedelta(minutes=m) >= span),
-                     timedelta(minutes=STEPS[-1]))  # fmt: skip
+        width = next(
+            (timedelta(minutes=m) for m in STEPS if timedelta(minutes=m) >= span),
+            timedelta(minutes=STEPS[-1]),
+        )
         # Slide whole slices so the last one holds now.
         start += width * max(0, int((now - start) / width) - buckets + 1)
     counts = []
     for i in range(buckets):
         low, high = start + width * i, start + width * (i + 1)
-        n = db.session.execute(db.select(func.count()).select_from(Answer).where(
-            Answer.created_at >= low, Answer.created_at < high)).scalar_one()  # fmt: skip
+        n = db.session.execute(
+            db.select(func.count())
+            .select_from(Answer)
+            .where(Answer.created_at >= low, Answer.created_at < high)
+        ).scalar_one()
         counts.append({"at": low.isoformat(timespec="seconds"), "finds": n})
     return counts
 
 
-def progress(hunt: Hunt | None, now: datetime) -> dict:
-    """Return players, finds, the share of correct answers and finds over time."""
-    players, finds, correct = db.session.execute(
-        db.select(func.count(Player.id), func.coalesce(func.sum(Player.found), 0),
-                  func.coalesce(func.sum(Player.correct), 0))
+def answer_rows() -> list:
+    """Return visible players' answers in the order they were given: player, right, topic, time."""
+    return db.session.execute(
+        db.select(Answer.player_id, Answer.correct, Invider.topic, Answer.created_at)
+        .join(Invider, Answer.invider_id == Invider.id)
+        .join(Player, Answer.player_id == Player.id)
         .where(Player.hidden.is_(False))
-    ).one()  # fmt: skip
+        .order_by(Answer.created_at, Answer.id)
+    ).all()
+
+
+def in_batches(player_ids: list[int], floor: int) -> int:
+    """Return how many leading answers fall in whole batches of ``floor`` distinct players.
+
+    Public figures are computed over that prefix only, so they move one batch at a
+    time: a batch holds answers from at least ``floor`` different players, and no
+    change can be traced to one person's answer.
+    """
+    seen: set[int] = set()
+    end = 0
+    for i, player_id in enumerate(player_ids, start=1):
+        seen.add(player_id)
+        if len(seen) >= floor:
+            end, seen = i, set()
+    return end
+
+
+def visible_players() -> int:
+    """Count the players shown in the public standings."""
+    return db.session.execute(
+        db.select(func.count(Player.id)).where(Player.hidden.is_(False))
+    ).scalar_one()
+
+
+def progress(
+    hunt: Hunt | None,
+    now: datetime,
+    floor: int = 1,
+    before: datetime | None = None,
+    rows: list | None = None,
+) -> dict:
+    """Return players, finds, the share of right answers and finds over time.
+
+    The share counts the answers given before ``before`` (the freeze), in whole
+    batches of ``floor`` players (``in_batches``); the player count is left out
+    below the floor.
+    """
+    players = visible_players()
+    rows = answer_rows() if rows is None else rows
+    counted = [r for r in rows if before is None or r.created_at < before]
+    counted = counted[: in_batches([r.player_id for r in counted], floor)]
+    right = sum(1 for r in counted if r.correct)
     return {
-        "players": players,
-        "finds": int(finds),
-        "correct_share": round(correct / finds, 3) if finds else None,
+        "players": players if players >= floor else None,
+        "finds": len(rows),
+        "correct_share": round(right / len(counted), 3) if counted else None,
         "over_time": finds_over_time(hunt, now),
     }
 
@@ -111,66 +166,113 @@ def privacy_floor() -> int:
     return max(1, int(current_app.config.get("PRIVACY_FLOOR", 5)))
 
 
-def topic_figures(floor: int = 1) -> list[dict]:
+def topic_figures(
+    floor: int = 1,
+    *,
+    batched: bool = False,
+    before: datetime | None = None,
+    rows: list | None = None,
+) -> list[dict]:
     """Return, per deck topic, its reach and first-try correct rate, best landed first.
 
     Reach is the share of visible players who found at least one invider of the topic;
     the first-try correct rate is the share of its answers that were right (one attempt
     per poster, so every answer is a first try). A message "landed" as much as the
     product of the two: players met it, and knew it. Below ``floor`` players a topic
-    keeps its reach but loses its rate (``shown`` False), so nobody's answers can be
-    singled out.
+    keeps its reach but loses its rate and counts (``shown`` False), so nobody's answers
+    can be singled out. ``batched`` counts the rate over whole batches of ``floor``
+    players only (the public screen); ``before`` leaves out later answers (the freeze).
     """
-    players = db.session.execute(
-        db.select(func.count(Player.id)).where(Player.hidden.is_(False))).scalar_one()
-    counts = dict(db.session.execute(
-        db.select(Invider.topic, func.count(Invider.id)).where(Invider.topic.is_not(None))
-        .group_by(Invider.topic)).all())  # fmt: skip
-    stats = {topic: (answers, int(right or 0), reached) for topic, answers, right, reached in
-             db.session.execute(
-                 db.select(Invider.topic, func.count(Answer.id),
-                           func.sum(db.case((Answer.correct, 1), else_=0)),
-                           func.count(distinct(Answer.player_id)))
-                 .join(Invider, Answer.invider_id == Invider.id)
-                 .join(Player, Answer.player_id == Player.id)
-                 .where(Invider.topic.is_not(None), Player.hidden.is_(False))
-                 .group_by(Invider.topic))}  # fmt: skip
-    rows = []
+    players = visible_players()
+    counts = dict(
+        db.session.execute(
+            db.select(Invider.topic, func.count(Invider.id))
+            .where(Invider.topic.is_not(None))
+            .group_by(Invider.topic)
+        ).all()
+    )
+    reached: dict[str, set[int]] = {topic: set() for topic in counts}
+    basis: dict[str, list] = {topic: [] for topic in counts}
+    for row in answer_rows() if rows is None else rows:
+        if row.topic in counts:
+            reached[row.topic].add(row.player_id)
+            if before is None or row.created_at < before:
+                basis[row.topic].append(row)
+    result = []
     for topic, inviders in counts.items():
-        answers, right, reached = stats.get(topic, (0, 0, 0))
-        shown = reached >= floor
-        reach = round(reached / players, 3) if players else 0.0
-        first_try = round(right / answers, 3) if answers and shown else None
-        rows.append({"topic": topic, "inviders": inviders, "players": reached,
-                     "answers": answers, "shown": shown, "reach": reach,
-                     "first_try": first_try,
-                     "landed": round(reach * (first_try or 0.0), 3)})  # fmt: skip
-    rows.sort(key=lambda r: (not r["shown"], -r["landed"], -r["reach"], r["topic"]))
-    for row in rows:
+        counted = basis[topic]
+        if batched:
+            counted = counted[: in_batches([r.player_id for r in counted], floor)]
+        who = {r.player_id for r in counted}
+        shown = bool(counted) and len(who) >= floor
+        right = sum(1 for r in counted if r.correct)
+        reach = round(len(reached[topic]) / players, 3) if players else 0.0
+        first_try = round(right / len(counted), 3) if shown else None
+        result.append(
+            {
+                "topic": topic,
+                "inviders": inviders,
+                "players": len(who) if shown else None,
+                "answers": len(counted) if shown else None,
+                "shown": shown,
+                "reach": reach,
+                "first_try": first_try,
+                "landed": round(reach * (first_try or 0.0), 3),
+            }
+        )
+    result.sort(key=lambda r: (not r["shown"], -r["landed"], -r["reach"], r["topic"]))
+    for row in result:
         row["best"] = row["worst"] = False
-    ranked = [row for row in rows if row["shown"]]
+    ranked = [row for row in result if row["shown"]]
     if len(ranked) >= 2:
         ranked[0]["best"] = ranked[-1]["worst"] = True
-    return rows
+    return result
+
+
+def reveal_topics(topics: list[dict], most: int = REVEAL_TOPICS) -> tuple[list, list]:
+    """Split the ranked topics into best landed and to revisit: disjoint, each at most half."""
+    ranked = [t for t in topics if t["shown"]]
+    size = min(most, len(ranked) // 2)
+    return ranked[:size], list(reversed(ranked))[:size]
 
 
 def screen_content(standings: Standings, now: datetime | None = None) -> dict:
-    """Build everything the big screen shows, from the public standings and the figures."""
+    """Build everything the big screen shows, from the public standings and the figures.
+
+    While the standings are frozen, no figure counts an answer given after the freeze.
+    """
     now = now or utcnow()
     hunt = db.session.execute(db.select(Hunt).limit(1)).scalar_one_or_none()
-    top = [{"rank": r["rank"], "name": r["name"], "team": r["team"], "score": r["score"],
-            "found": r["found"], "colour": player_colour(r["id"])}
-           for r in standings.players[:SCREEN_TOP]]  # fmt: skip
-    progress_now, topics = slow_figures(hunt, now)
     status = standings.hunt["status"]
+    top = [
+        {
+            "rank": r["rank"],
+            "name": r["name"],
+            "team": r["team"],
+            "score": r["score"],
+            "found": r["found"],
+            "colour": player_colour(r["id"]),
+        }
+        for r in standings.players[:SCREEN_TOP]
+    ]
+    before = hunt.freeze_at if hunt and standings.frozen else None
+    progress_now, topics = slow_figures(hunt, now, before)
     reveal = None
     if status == "closed":
-        landed = [t for t in topics if t["shown"] and t["answers"]]
-        reveal = {"podium": top[:3], "best": landed[:REVEAL_TOPICS],
-                  "revisit": list(reversed(landed))[:REVEAL_TOPICS]}  # fmt: skip
+        best, revisit = reveal_topics(topics)
+        teams = [t for t in standings.teams if t["players"]]
+        reveal = {
+            "podium": top[:3],
+            "team": teams[0] if teams else None,
+            "best": best,
+            "revisit": revisit,
+        }
     return {
-        "hunt": {**standings.hunt, "frozen": standings.frozen,
-                 "next_change": next_change(hunt, now)},
+        "hunt": {
+            **standings.hunt,
+            "frozen": standings.frozen,
+            "next_change": next_change(hunt, now),
+        },
         "players": top,
         "teams": standings.teams,
         "feed": latest_finds(),
@@ -181,14 +283,36 @@ def screen_content(standings: Standings, now: datetime | None = None) -> dict:
     }
 
 
-def slow_figures(hunt: Hunt | None, now: datetime) -> tuple[dict, list[dict]]:
+def screen_standings(standings: Standings) -> Standings:
+    """Return the standings the screen shows: after the close, the final ones (the reveal)."""
+    if standings.hunt["status"] == "closed" and standings.frozen:
+        return compute_standings(live=True)
+    return standings
+
+
+def podium_sprites(standings: Standings) -> list[str]:
+    """Return the sprites of the first three players (ids stay on the server)."""
+    return [sprite_svg(f"player-{r['id']}") for r in standings.players[:3]]
+
+
+def slow_figures(
+    hunt: Hunt | None, now: datetime, before: datetime | None = None
+) -> tuple[dict, list[dict]]:
     """Return progress and topic figures, recomputed at most every two cache periods.
 
-    They scan every answer (about 50 ms at 60,000 answers), so each worker refreshes
-    them half as often as the standings; the screen still moves within 3 s.
+    They read every answer once (about 50 ms at 60,000 answers), so each worker
+    refreshes them half as often as the standings; the screen still moves within 3 s.
+    Both count whole batches of ``PRIVACY_FLOOR`` players only, up to ``before``.
     """
-    return cached(FIGURES, lambda: (progress(hunt, now), topic_figures(privacy_floor())),
-                  periods=2)
+
+    def compute():
+        floor, rows = privacy_floor(), answer_rows()
+        return (
+            progress(hunt, now, floor, before, rows),
+            topic_figures(floor, batched=True, before=before, rows=rows),
+        )
+
+    return cached(FIGURES, compute, periods=2)
 
 
 @dataclass
@@ -196,17 +320,24 @@ class ScreenSnapshot:
     """The screen's data at one moment, encoded once and shared by every request."""
 
     content: dict
+    #: The podium's sprites, for the page only: they derive from player ids.
+    sprites: list[str] = field(default_factory=list)
     body: bytes = field(init=False)
     digest: str = field(init=False)
 
     def __post_init__(self) -> None:
         # The digest leaves out the time of generation so an unchanged screen gets 304.
         stable = {k: v for k, v in self.content.items() if k != "generated_at"}
-        self.digest = hashlib.sha256(
-            json.dumps(stable, sort_keys=True).encode()).hexdigest()[:32]  # fmt: skip
+        self.digest = hashlib.sha256(json.dumps(stable, sort_keys=True).encode()).hexdigest()[:32]
         self.body = json.dumps(self.content, ensure_ascii=False).encode()
 
 
 def screen_snapshot() -> ScreenSnapshot:
     """Return the screen's data, computed at most once per cache period per process."""
-    return cached(SCREEN, lambda: ScreenSnapshot(screen_content(public_standings())))
+
+    def build() -> ScreenSnapshot:
+        standings = screen_standings(public_standings())
+        content = screen_content(standings)
+        return ScreenSnapshot(content, podium_sprites(standings) if content["reveal"] else [])
+
+    return cached(SCREEN, build)

@@ -1,4 +1,4 @@
-"""The big screen: its data contract, ETag, feed, topic figures, freeze and final reveal."""
+"""The big screen: its data contract, ETag, feed, topic figures, privacy, freeze and reveal."""
 
 from __future__ import annotations
 
@@ -6,10 +6,16 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import zxingcpp
 from conftest import Actions
+from PIL import Image, ImageDraw
 
-from invider.figures import topic_figures
+from invider.decks import load_deck, read_deck
+from invider.figures import in_batches, reveal_topics, topic_figures
 from invider.models import Hunt, db
+
+# The screen's figures must be read fresh after each answer; one test checks the cache.
+pytestmark = pytest.mark.cache_seconds(0)
 
 
 def player(app, name, team="Red"):
@@ -34,9 +40,10 @@ def played(app):
     Store (launch, services): Alice right, Bob wrong -> reach 2/4, right first time 1/2.
     Partners (partners): Alice wrong, Carol right, Dave right -> reach 3/4, 2/3.
     """
-    alice, bob, carol, dave = (player(app, n, t) for n, t in
-                               (("Alice", "Red"), ("Bob", "Red"), ("Carol", "Blue"),
-                                ("Dave", "Blue")))  # fmt: skip
+    alice, bob, carol, dave = (
+        player(app, n, t)
+        for n, t in (("Alice", "Red"), ("Bob", "Red"), ("Carol", "Blue"), ("Dave", "Blue"))
+    )
     alice.answer("launch", choice="July 2015")
     alice.answer("partners", choice="12")
     bob.answer("services", answer="zebra secret")
@@ -46,18 +53,26 @@ def played(app):
 
 
 def test_screen_json_contract(app, client, played):
+    app.config["PRIVACY_FLOOR"] = 1
     data = client.get("/screen.json").get_json()
-    assert set(data) == {"hunt", "players", "teams", "feed", "progress", "topics", "reveal",
-                         "generated_at"}  # fmt: skip
-    assert data["hunt"] == {"title": "Test hunt", "status": "open", "inviders": 3,
-                            "frozen": False, "next_change": None}  # fmt: skip
+    assert set(data) == {
+        "hunt", "players", "teams", "feed", "progress", "topics", "reveal", "generated_at",
+    }  # fmt: skip
+    assert data["hunt"] == {
+        "title": "Test hunt", "status": "open", "inviders": 3, "frozen": False,
+        "next_change": None,
+    }  # fmt: skip
     top = data["players"][0]
     assert set(top) == {"rank", "name", "team", "score", "found", "colour"}
     assert (top["rank"], top["name"], top["score"]) == (1, "Alice", 10)
     assert re.fullmatch(r"#[0-9a-f]{6}", top["colour"])
-    assert [(t["name"], t["score"], t["players"]) for t in data["teams"]] == [
-        ("Blue", 20, 2), ("Red", 10, 2)]  # fmt: skip
+    teams = [(t["name"], t["score"], t["players"]) for t in data["teams"]]
+    assert teams == [("Blue", 20, 2), ("Red", 10, 2)]
     assert data["feed"][0] == {"name": "Dave", "number": 3, "at": data["feed"][0]["at"]}
+    assert set(data["topics"][0]) == {
+        "topic", "inviders", "players", "answers", "shown", "reach", "first_try", "landed",
+        "best", "worst",
+    }  # fmt: skip
     assert data["reveal"] is None
     datetime.fromisoformat(data["generated_at"])
 
@@ -65,11 +80,12 @@ def test_screen_json_contract(app, client, played):
 def test_screen_json_top_ten_only(app, client):
     for i in range(12):
         player(app, f"P{i:02}")
-    assert [p["rank"] for p in client.get("/screen.json").get_json()["players"]] == list(
-        range(1, 11))
+    ranks = [p["rank"] for p in client.get("/screen.json").get_json()["players"]]
+    assert ranks == list(range(1, 11))
 
 
 def test_progress_figures(app, client, played):
+    app.config["PRIVACY_FLOOR"] = 1
     progress = client.get("/screen.json").get_json()["progress"]
     assert (progress["players"], progress["finds"], progress["correct_share"]) == (4, 5, 0.6)
     assert len(progress["over_time"]) == 12
@@ -79,8 +95,11 @@ def test_progress_figures(app, client, played):
 def test_topic_figures_against_a_hand_computed_fixture(app, played):
     with app.app_context():
         topics = topic_figures()
-    assert [(t["topic"], t["inviders"], t["answers"], t["reach"], t["first_try"], t["best"],
-             t["worst"]) for t in topics] == [
+    assert [
+        (t["topic"], t["inviders"], t["answers"], t["reach"], t["first_try"], t["best"],
+         t["worst"])
+        for t in topics
+    ] == [
         ("Partners", 1, 3, 0.75, 0.667, True, False),
         ("Store", 2, 2, 0.5, 0.5, False, True),
     ]  # fmt: skip
@@ -99,7 +118,8 @@ def test_feed_never_contains_an_answer(app, client, played):
     page = client.get("/screen").get_data(as_text=True)
     feed = client.get("/screen.json").get_json()["feed"]
     assert [(f["name"], f["number"]) for f in feed] == [
-        ("Dave", 3), ("Carol", 3), ("Bob", 2), ("Alice", 3), ("Alice", 1)]
+        ("Dave", 3), ("Carol", 3), ("Bob", 2), ("Alice", 3), ("Alice", 1),
+    ]  # fmt: skip
     assert all(set(f) == {"name", "number", "at"} for f in feed)
     for secret in ("July 2015", "zebra secret", "133", "How many partners", "72 partners"):
         assert secret not in body and secret not in page
@@ -118,8 +138,8 @@ def test_screen_etag_and_304(app, client, played):
     assert changed.get_json()["feed"][0]["name"] == "Bob"
 
 
+@pytest.mark.cache_seconds(3600)
 def test_screen_is_cached_per_process(app, client, played):
-    app.config["STANDINGS_CACHE_SECONDS"] = 3600
     before = client.get("/screen.json").data
     played[1].answer("launch", choice="July 2015")
     assert client.get("/screen.json").data == before
@@ -128,12 +148,54 @@ def test_screen_is_cached_per_process(app, client, played):
 def test_screen_page_renders_everything_without_javascript(app, client, played):
     app.config["PRIVACY_FLOOR"] = 1
     page = client.get("/screen").get_data(as_text=True)
-    assert "Top players" in page and "Messages that landed" in page
-    assert '<td class="name">Alice</td>' in page
+    assert "Top 10" in page and "Messages that landed" in page
+    assert '<span class="name">Alice</span>' in page
     assert page.count('<li class="best" data-topic="Partners">') == 1
     assert '<li class="worst" data-topic="Store">' in page
+    # Best and worst say so in words, with the figures in words too.
+    assert "landed best" in page and "to revisit" in page
+    assert "found it" in page and "right first time" in page
     assert 'href="/static/css/screen.css"' in page and 'src="/static/js/screen.js"' in page
     assert "<script>" not in page
+
+
+def decode_svg_qr(svg: str) -> str:
+    """Draw the QR code's path (``M x y h w v1 h-w z`` runs) and read it back."""
+    size = int(re.search(r'viewBox="0 0 (\d+) \d+"', svg).group(1))
+    scale = 8
+    image = Image.new("L", (size * scale, size * scale), 255)
+    draw = ImageDraw.Draw(image)
+    for x, y, w in re.findall(r"M(\d+) (\d+)h(\d+)", svg):
+        x, y, w = int(x), int(y), int(w)
+        draw.rectangle([x * scale, y * scale, (x + w) * scale - 1, (y + 1) * scale - 1], fill=0)
+    return zxingcpp.read_barcodes(image)[0].text
+
+
+@pytest.mark.parametrize("status", [None, "frozen"])
+def test_join_panel_leads_to_the_home_page_at_the_public_address(app, client, status):
+    set_hunt(app, status_override=status)
+    page = client.get("/screen").get_data(as_text=True)
+    svg = re.search(r'<div class="join-qr">(<svg.*?</svg>)', page, re.S).group(1)
+    assert decode_svg_qr(svg) == "http://192.168.1.20:8000/"
+    assert '<p class="join-address">192.168.1.20:8000</p>' in page
+    assert "Scan a poster to play" in page
+
+
+def test_lobby_counts_down_to_the_opening_with_the_join_panel(app, client):
+    opens = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
+    set_hunt(app, opens_at=opens, status_override=None)
+    page = client.get("/screen").get_data(as_text=True)
+    assert "The hunt starts in" in page
+    assert f'data-at="{opens.isoformat()}" data-kind="opens" data-bare="true"' in page
+    assert '<div class="join-qr"><svg' in page and "Scan a poster to play" in page
+    assert 'id="top"' not in page  # no empty standings before the start
+
+
+def test_kiosk_mode_has_a_control_for_the_links_and_languages(app, client):
+    page = client.get("/screen").get_data(as_text=True)
+    assert '<input type="checkbox" id="kiosk-menu"' in page
+    assert '<label for="kiosk-menu"' in page
+    assert 'name="lang" value="fr"' in page  # still there, shown on demand
 
 
 def test_screen_shows_names_as_text(app, client):
@@ -160,7 +222,77 @@ def test_screen_standings_freeze_but_say_so(app, client, played):
     assert data["hunt"]["status"] == "frozen" and data["hunt"]["frozen"] is True
     assert {p["name"]: p["score"] for p in data["players"]}["Bob"] == 0
     page = client.get("/screen").get_data(as_text=True)
-    assert "Standings frozen" in page and '<span class="frozen-tag">frozen</span>' in page
+    assert "Standings frozen" in page and '<span class="frozen-tag">standings frozen</span>' in page
+
+
+# Privacy: public figures move one batch of PRIVACY_FLOOR players at a time.
+
+
+def test_batches_need_distinct_players():
+    assert in_batches([1, 2, 3], 3) == 3
+    assert in_batches([1, 1, 1, 1, 2], 3) == 0  # one person's many answers are no batch
+    assert in_batches([1, 1, 2, 3, 4, 4], 3) == 4
+    assert in_batches([1, 2, 3, 4, 5, 1, 2], 1) == 7
+
+
+def test_one_answer_never_moves_the_public_share(app, client):
+    """The attack from the issue: read the share before and after one find."""
+    app.config["PRIVACY_FLOOR"] = 3
+    phones = [player(app, f"P{i}") for i in range(5)]
+    share = lambda: client.get("/screen.json").get_json()["progress"]["correct_share"]  # noqa: E731
+    phones[0].answer("launch", choice="July 2015")
+    phones[1].answer("launch", choice="March 2016")
+    assert share() is None  # two players: below the floor, nothing to read
+    phones[2].answer("launch", choice="July 2015")
+    assert share() == 0.667  # the first batch of three players
+    phones[3].answer("launch", choice="March 2016")  # one more, wrong: nothing moves
+    assert share() == 0.667
+    phones[3].answer("partners", choice="72")  # the same player again: still no batch
+    assert share() == 0.667
+    phones[4].answer("launch", choice="July 2015")
+    phones[0].answer("partners", choice="72")  # three distinct players: a new batch
+    assert share() == 0.714  # (2 + 3) right out of 3 + 4 answers
+
+
+def test_below_the_floor_topics_and_players_publish_no_counts(app, client, played):
+    # The default floor is 5; four players answered.
+    data = client.get("/screen.json").get_json()
+    assert data["progress"]["players"] is None and data["progress"]["correct_share"] is None
+    for topic in data["topics"]:
+        assert (topic["shown"], topic["answers"], topic["players"], topic["first_try"]) == (
+            False, None, None, None)  # fmt: skip
+        assert not topic["best"] and not topic["worst"]
+    assert {t["topic"]: t["reach"] for t in data["topics"]} == {"Partners": 0.75, "Store": 0.5}
+
+
+def test_screen_hides_topic_rates_below_the_privacy_floor(app, client, played):
+    # Three players answered Partners, two answered Store: below a floor of 3, Store keeps
+    # its reach but not its rate, and is neither best nor worst.
+    app.config["PRIVACY_FLOOR"] = 3
+    topics = {t["topic"]: t for t in client.get("/screen.json").get_json()["topics"]}
+    assert topics["Partners"]["shown"] and topics["Partners"]["first_try"] == 0.667
+    assert not topics["Store"]["shown"] and topics["Store"]["first_try"] is None
+    assert topics["Store"]["reach"] == 0.5
+    assert not topics["Store"]["worst"] and not topics["Partners"]["best"]
+
+
+def test_during_the_freeze_no_public_figure_counts_a_later_answer(app, client, played):
+    app.config["PRIVACY_FLOOR"] = 1
+    before = client.get("/screen.json").get_json()
+    set_hunt(app, freeze_at=datetime.now(UTC) - timedelta(microseconds=1))
+    for name in ("Eve", "Finn", "Gus"):
+        player(app, name).answer("launch", choice="July 2015")
+    played[1].answer("launch", choice="July 2015")
+    after = client.get("/screen.json").get_json()
+    assert after["hunt"]["status"] == "frozen"
+    assert after["progress"]["correct_share"] == before["progress"]["correct_share"] == 0.6
+    rates = lambda data: {t["topic"]: t["first_try"] for t in data["topics"]}  # noqa: E731
+    assert rates(after) == rates(before)
+    assert after["teams"] == before["teams"]
+    assert after["progress"]["finds"] == 9  # finds are public (the feed shows them)
+
+
+# The final reveal.
 
 
 def test_final_reveal_after_closing(app, client, played):
@@ -169,22 +301,66 @@ def test_final_reveal_after_closing(app, client, played):
     data = client.get("/screen.json").get_json()
     reveal = data["reveal"]
     assert [p["name"] for p in reveal["podium"]] == ["Alice", "Carol", "Dave"]
-    assert [t["topic"] for t in reveal["best"]] == ["Partners", "Store"]
-    assert [t["topic"] for t in reveal["revisit"]] == ["Store", "Partners"]
+    assert reveal["team"]["name"] == "Blue"
+    # Two topics: one best, one to revisit, never the same.
+    assert [t["topic"] for t in reveal["best"]] == ["Partners"]
+    assert [t["topic"] for t in reveal["revisit"]] == ["Store"]
     page = client.get("/screen").get_data(as_text=True)
-    # Without JavaScript everything shows, the podium in reveal order: 3rd, 2nd, 1st.
-    places = [page.index(f'class="step place-{n}"') for n in (3, 2, 1)]
+    # Without JavaScript everything shows, the podium as on a real one: 2nd, 1st, 3rd.
+    places = [page.index(f'class="step place-{n}"') for n in (2, 1, 3)]
     assert places == sorted(places)
+    steps = [int(s) for s in re.findall(r'data-step="(\d)"', page)]
+    assert sorted(steps) == [1, 2, 3, 4, 5, 6]
+    assert page.count('class="podium-sprite"') == 3 and page.count("invider-sprite") == 3
+    assert "1st" in page and "2nd" in page and "3rd" in page
+    assert "Winning team" in page
     assert page.index("Messages that landed best") < page.index("Messages to revisit")
-    assert '<button type="button" id="reveal-next" hidden>' in page
+    assert 'id="reveal-hint" hidden' in page and "reveal the next result" in page
 
 
-def test_screen_hides_topic_rates_below_the_privacy_floor(app, client, played):
-    # Four players reached Partners (3) and Store (2): below a floor of 3, Store keeps its
-    # reach but not its rate, and is neither best nor worst.
-    app.config["PRIVACY_FLOOR"] = 3
-    topics = {t["topic"]: t for t in client.get("/screen.json").get_json()["topics"]}
-    assert topics["Partners"]["shown"] and topics["Partners"]["first_try"] == 0.667
-    assert not topics["Store"]["shown"] and topics["Store"]["first_try"] is None
-    assert topics["Store"]["reach"] == 0.5
-    assert not topics["Store"]["worst"] and not topics["Partners"]["best"]
+def test_the_reveal_shows_the_final_scores_not_the_frozen_ones(app, client, played):
+    set_hunt(app, freeze_at=datetime.now(UTC) - timedelta(microseconds=1))
+    played[1].answer("launch", choice="July 2015")
+    played[1].answer("partners", choice="72")  # Bob: 20 after the freeze, 1st at the end
+    set_hunt(app, status_override="closed")
+    podium = client.get("/screen.json").get_json()["reveal"]["podium"]
+    assert (podium[0]["name"], podium[0]["score"]) == ("Bob", 20)
+
+
+def deck_with_topics(count: int) -> str:
+    lines = ['[hunt]\ntitle = "Topics"\nlanguage = "en"\npoints = 10\n']
+    for i in range(count):
+        lines.append(
+            f'[[invider]]\nkey = "k{i}"\nquestion = "Q{i}?"\nchoices = ["yes", "no"]\n'
+            f'answer = "yes"\nfact = "F{i}."\ntopic = "Topic {i}"\n'
+        )
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("count", [2, 3, 5, 8])
+def test_best_and_to_revisit_never_share_a_topic(app, client, tmp_path, count):
+    app.config["PRIVACY_FLOOR"] = 1
+    deck = tmp_path / "topics.toml"
+    deck.write_text(deck_with_topics(count), encoding="utf-8")
+    with app.app_context():  # the test deck's posters have no answers: they go
+        load_deck(read_deck(deck))
+    phones = [player(app, f"P{i}", None) for i in range(count)]
+    for i in range(count):  # topic i: i+1 players, the first i of them right
+        for j in range(i + 1):
+            phones[j].answer(f"k{i}", choice="yes" if j < i else "no")
+    set_hunt(app, status_override="closed")
+    reveal = client.get("/screen.json").get_json()["reveal"]
+    best = [t["topic"] for t in reveal["best"]]
+    revisit = [t["topic"] for t in reveal["revisit"]]
+    assert best and revisit
+    assert not set(best) & set(revisit)
+    assert len(best) <= count // 2 and len(revisit) <= count // 2
+    assert best[0] == f"Topic {count - 1}" and revisit[0] == "Topic 0"
+
+
+def test_reveal_topics_split_any_ranking():
+    for n in range(0, 10):
+        topics = [{"topic": str(i), "shown": True} for i in range(n)]
+        best, revisit = reveal_topics(topics)
+        assert not {t["topic"] for t in best} & {t["topic"] for t in revisit}
+        assert len(best) == len(revisit) == min(3, n // 2)

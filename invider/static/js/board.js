@@ -11,8 +11,35 @@
   var frozen = table.getAttribute("data-frozen") === "true";
   var etag = null;
   var lang = document.documentElement.lang || undefined;
-  var PLAYER_COLUMNS = ["rank", "name", "team", "score", "found"];
+  var PLAYER_COLUMNS = ["rank", "who", "score", "found"];
   var TEAM_COLUMNS = ["rank", "name", "average", "score", "players"];
+
+  function text(value, col) {
+    if (value === null || value === undefined) return "";
+    // Numbers follow the page's language (1 234,5 in French, 1,234.5 in English).
+    if (typeof value === "number") {
+      return value.toLocaleString(lang, col === "average" ?
+        { minimumFractionDigits: 1, maximumFractionDigits: 1 } : undefined);
+    }
+    return String(value);
+  }
+
+  // The player's cell holds the name and, under it, the team: two spans, set as text.
+  function fillWho(td, row) {
+    if (!td.querySelector(".name")) {
+      td.textContent = "";
+      ["name", "team"].forEach(function (cls) {
+        var span = document.createElement("span");
+        span.className = cls;
+        td.appendChild(span);
+      });
+    }
+    ["name", "team"].forEach(function (cls) {
+      var span = td.querySelector("." + cls);
+      var value = text(row[cls], cls);
+      if (span.textContent !== value) span.textContent = value;
+    });
+  }
 
   function setRows(tbody, rows, columns, mark) {
     // Reuse existing rows and cells so the page does not flicker.
@@ -22,13 +49,13 @@
       while (tr.cells.length > columns.length) tr.deleteCell(-1);
       columns.forEach(function (col, j) {
         var td = tr.cells[j] || tr.insertCell(-1);
-        var value = row[col];
-        var text = value === null || value === undefined ? "" : String(value);
-        // Numbers follow the page's language (1 234,5 in French, 1,234.5 in English).
-        if (typeof value === "number") text = value.toLocaleString(lang, col === "average" ?
-          { minimumFractionDigits: 1, maximumFractionDigits: 1 } : undefined);
-        if (td.textContent !== text) td.textContent = text;
-        td.className = j >= 2 && col !== "team" ? "num" : "";
+        if (col === "who") {
+          fillWho(td, row);
+        } else {
+          var value = text(row[col], col);
+          if (td.textContent !== value) td.textContent = value;
+        }
+        td.className = col === "rank" ? "rank" : col === "who" || col === "name" ? "who" : "num";
       });
       if (mark) mark(tr, row);
     });
@@ -40,8 +67,8 @@
     if (mine) {
       tr.setAttribute("aria-current", "true");
       if (frozen) {
-        tr.cells[3].textContent = table.getAttribute("data-me-score");
-        tr.cells[4].textContent = table.getAttribute("data-me-found");
+        tr.cells[2].textContent = table.getAttribute("data-me-score");
+        tr.cells[3].textContent = table.getAttribute("data-me-found");
       }
     } else {
       tr.removeAttribute("aria-current");

@@ -1,7 +1,8 @@
 // The big screen: polls /screen.json (ETag, 304 when unchanged) and updates the text in
 // place, so nothing flickers and the layout never moves. Names and topics are untrusted:
-// they only ever reach the page through textContent. On a failed fetch it says
-// "reconnecting" and keeps trying; after the close it steps through the final reveal.
+// they only ever reach the page through textContent, never through a pattern or HTML.
+// On a failed fetch it says "reconnecting" and keeps trying; after the close the
+// presenter steps through the final reveal (space, right arrow, page down or a click).
 (function () {
   "use strict";
   var root = document.getElementById("screen");
@@ -23,78 +24,97 @@
     if (el && el.textContent !== text) el.textContent = text;
   }
 
+  function each(selector, fn) {
+    Array.prototype.forEach.call(document.querySelectorAll(selector), fn);
+  }
+
   function pct(value) {
     return value === null || value === undefined ? "–" : percent.format(value);
   }
 
+  // "{name} found #{number}" filled piece by piece: the name is never a replacement
+  // pattern, so "$&", "$'" or "{number}" in a name stay as typed.
   function foundText(find) {
-    return root.getAttribute("data-found")
-      .replace("{name}", find.name).replace("{number}", String(find.number));
+    var values = { "{name}": find.name, "{number}": String(find.number) };
+    return root.getAttribute("data-found").split(/(\{name\}|\{number\})/).map(function (part) {
+      return Object.prototype.hasOwnProperty.call(values, part) ? values[part] : part;
+    }).join("");
   }
 
   function renderTop(players) {
-    var rows = document.querySelectorAll("#top tbody tr");
-    Array.prototype.forEach.call(rows, function (tr, i) {
+    each("#top li", function (li, i) {
       var p = players[i];
-      var badge = tr.cells[0].firstElementChild;
+      var badge = li.querySelector(".badge");
       setText(badge, p ? String(p.rank) : "");
       badge.style.backgroundColor = p ? p.colour : "";
-      setText(tr.cells[1], p ? p.name : "");
-      setText(tr.cells[2], p ? p.team || "" : "");
-      setText(tr.cells[3], p ? number.format(p.score) : "");
-      tr.classList.toggle("empty", !p);
+      setText(li.querySelector(".name"), p ? p.name : "");
+      setText(li.querySelector(".team"), p ? p.team || "" : "");
+      setText(li.querySelector(".score"), p ? number.format(p.score) : "");
+      li.classList.toggle("empty", !p);
     });
   }
 
   function renderTeams(teams) {
-    var tbody = document.querySelector("#teams tbody");
-    teams.forEach(function (t, i) {
-      var tr = tbody.rows[i];
-      if (!tr) {
-        tr = tbody.insertRow(-1);
-        for (var c = 0; c < 5; c++) tr.insertCell(-1).className = c >= 2 ? "num" : "";
-      }
-      setText(tr.cells[0], String(t.rank));
-      setText(tr.cells[1], t.name);
-      setText(tr.cells[2], decimal.format(t.average));
-      setText(tr.cells[3], number.format(t.score));
-      setText(tr.cells[4], number.format(t.players));
+    each("#teams li", function (li, i) {
+      var t = teams[i];
+      setText(li.querySelector(".team-rank"), t ? String(t.rank) : "");
+      setText(li.querySelector(".name"), t ? t.name : "");
+      setText(li.querySelector(".avg"), t ? decimal.format(t.average) : "");
     });
   }
 
   function renderFeed(feed) {
-    var items = document.querySelectorAll("#feed li");
-    Array.prototype.forEach.call(items, function (li, i) {
+    each("#feed li", function (li, i) {
       setText(li, feed[i] ? foundText(feed[i]) : "");
     });
   }
 
   function renderProgress(progress) {
-    setText(document.getElementById("fig-players"), number.format(progress.players));
+    var players = document.getElementById("fig-players");
+    if (!players) return;
+    setText(players, progress.players === null ? "–" : number.format(progress.players));
     setText(document.getElementById("fig-finds"), number.format(progress.finds));
     setText(document.getElementById("fig-correct"), pct(progress.correct_share));
     var buckets = progress.over_time;
     var top = Math.max.apply(null, [1].concat(buckets.map(function (b) { return b.finds; })));
-    var rects = document.querySelectorAll("#chart rect");
-    Array.prototype.forEach.call(rects, function (rect, i) {
+    each("#chart rect", function (rect, i) {
       var h = buckets[i] ? buckets[i].finds / top * 38 : 0;
       rect.setAttribute("y", String(40 - h));
       rect.setAttribute("height", String(h));
     });
   }
 
+  function renderTopicWords(li, t) {
+    var box = li.querySelector(".topic-figures");
+    setText(box.querySelector(".reach-value"), pct(t.reach));
+    var first = box.querySelector(".first-value");
+    var words = box.querySelector(".first-words");
+    if (t.first_try === null) {
+      if (first) first.remove();
+      setText(words, root.getAttribute("data-too-few"));
+    } else {
+      if (!first) {
+        first = document.createElement("strong");
+        first.className = "first-value";
+        box.insertBefore(first, words);
+        box.insertBefore(document.createTextNode(" "), words);
+      }
+      setText(first, pct(t.first_try));
+      setText(words, root.getAttribute("data-right-first"));
+    }
+  }
+
   function renderTopics(topics) {
-    var items = document.querySelectorAll("#topics li");
     var byName = {};
     topics.forEach(function (t) { byName[t.topic] = t; });
-    Array.prototype.forEach.call(items, function (li) {
+    each("#topics li[data-topic]", function (li) {
       var t = byName[li.getAttribute("data-topic")];
       if (!t) return;
       li.classList.toggle("best", t.best);
       li.classList.toggle("worst", t.worst);
       li.querySelector("rect.reach").setAttribute("width", String(t.reach * 100));
       li.querySelector("rect.first").setAttribute("width", String((t.first_try || 0) * 100));
-      setText(li.querySelector(".topic-figures"), pct(t.reach) + " · " + pct(t.first_try));
+      renderTopicWords(li, t);
     });
   }
 
@@ -118,9 +138,12 @@
     var left = Math.max(0, Math.round((target.at - (Date.now() + skew)) / 1000));
     var h = Math.floor(left / 3600), m = Math.floor(left % 3600 / 60), s = left % 60;
     var two = function (n) { return (n < 10 ? "0" : "") + n; };
-    var clock = (h ? h + ":" : "") + two(m) + ":" + two(s);
-    var label = root.getAttribute("data-label-" + target.kind) || "";
-    setText(countdown, label + " " + clock);
+    var clock = (h ? h + ":" + two(m) : String(m)) + ":" + two(s);
+    if (countdown.getAttribute("data-bare") === "true") {
+      setText(countdown, clock);
+    } else {
+      setText(countdown, (root.getAttribute("data-label-" + target.kind) || "") + " " + clock);
+    }
   }
 
   function poll() {
@@ -145,31 +168,45 @@
     });
   }
 
+  // The reveal: steps show in the order of their data-step (3rd, 2nd, 1st, the winning
+  // team, best landed, to revisit), whatever their place on the page (2-1-3).
   function startReveal() {
-    var steps = Array.prototype.slice.call(document.querySelectorAll("#reveal [data-step]"));
-    var button = document.getElementById("reveal-next");
-    if (!steps.length || !button) return;
-    document.body.classList.add("revealing");
+    var reveal = document.getElementById("reveal");
+    var hint = document.getElementById("reveal-hint");
+    if (!reveal) return;
+    var steps = Array.prototype.slice.call(reveal.querySelectorAll("[data-step]"));
+    steps.sort(function (a, b) { return a.getAttribute("data-step") - b.getAttribute("data-step"); });
+    if (!steps.length) return;
+    var shown = 0;
     steps.forEach(function (el) { el.classList.add("pending"); });
-    button.hidden = false;
-    function next() {
-      var step = steps.shift();
-      if (step) step.classList.remove("pending");
-      if (!steps.length) {
-        button.hidden = true;
-        document.body.classList.remove("revealing");
-      }
+    reveal.classList.add("clickable");
+    if (hint) hint.hidden = false;
+    function show(count) {
+      shown = Math.max(0, Math.min(steps.length, count));
+      steps.forEach(function (el, i) { el.classList.toggle("pending", i >= shown); });
+      if (hint) hint.hidden = shown >= steps.length;
     }
-    button.addEventListener("click", next);
+    reveal.addEventListener("click", function () { show(shown + 1); });
     document.addEventListener("keydown", function (event) {
-      if (event.key === " " || event.key === "ArrowRight" || event.key === "Enter") {
-        if (event.target !== button) { event.preventDefault(); next(); }
+      if (event.target && event.target.closest && event.target.closest(".bottom, .kiosk-label, input")) return;
+      if (event.key === " " || event.key === "ArrowRight" || event.key === "PageDown" || event.key === "Enter") {
+        event.preventDefault();
+        show(shown + 1);
+      } else if (event.key === "ArrowLeft" || event.key === "PageUp" || event.key === "Backspace") {
+        event.preventDefault();
+        show(shown - 1);
       }
     });
-    button.focus();
   }
 
-  // Server-rendered badges get their colour from a class; keep it in sync from JSON later.
+  // Kiosk mode: M shows or hides the footer's links and language buttons.
+  document.addEventListener("keydown", function (event) {
+    if ((event.key === "m" || event.key === "M") && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      var toggle = document.getElementById("kiosk-menu");
+      if (toggle) toggle.checked = !toggle.checked;
+    }
+  });
+
   if (countdown && countdown.getAttribute("data-at")) {
     target = { at: Date.parse(countdown.getAttribute("data-at")),
                kind: countdown.getAttribute("data-kind") };
