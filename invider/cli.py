@@ -10,7 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from invider.decks import DeckError, load_deck, poster_deck, read_deck
+from invider.decks import DeckError, load_deck, poster_deck
 from invider.models import Hunt, create_schema, db
 
 
@@ -18,6 +18,7 @@ def register_commands(app: Flask) -> None:
     """Attach the invider commands to ``app.cli`` (so ``flask --app invider`` has them)."""
     for command in (
         load_command,
+        export_deck_command,
         posters_command,
         serve_command,
         export_command,
@@ -50,9 +51,11 @@ def fail(messages: list[str] | str) -> None:
 @click.option("--check", is_flag=True, help="Validate only; write nothing.")
 @with_appcontext
 def load_command(deck: Path, check: bool) -> None:
-    """Validate a deck and upsert it into the database."""
+    """Validate a deck (.toml, .xlsx or .csv) and upsert it into the database."""
+    from invider.deck_sheets import read_any_deck
+
     try:
-        parsed = read_deck(deck)
+        parsed = read_any_deck(deck, loaded_hunt(deck))
         if check:
             click.echo(f"{deck}: ok, {len(parsed.inviders)} inviders")
             return
@@ -61,6 +64,41 @@ def load_command(deck: Path, check: bool) -> None:
     except DeckError as e:
         fail(e.messages)
     click.echo(f"{deck}: loaded {len(parsed.inviders)} inviders ({plan.summary()})")
+
+
+def loaded_hunt(deck: Path) -> dict | None:
+    """Return the loaded hunt's settings for a .csv deck, which holds only the inviders."""
+    from invider.deck_toml import data_from_db
+
+    if deck.suffix.lower() != ".csv":
+        return None
+    create_schema()
+    data = data_from_db()
+    return data["hunt"] if data else None
+
+
+@click.command("export-deck")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def export_deck_command(file: Path) -> None:
+    """Write the loaded deck as FILE.xlsx (a spreadsheet) or FILE.toml."""
+    from invider.deck_toml import data_from_db, dumps
+    from invider.deck_workbook import workbook_bytes
+
+    if file.suffix.lower() not in (".xlsx", ".toml"):
+        fail(f"Error: {file}: name a .xlsx or a .toml file")
+    create_schema()
+    data = data_from_db()
+    if data is None:
+        fail("No deck loaded yet: run `invider load DECK` first.")
+    try:
+        if file.suffix.lower() == ".xlsx":
+            file.write_bytes(workbook_bytes(data))
+        else:
+            file.write_text(dumps(data), encoding="utf-8")
+    except OSError as e:
+        fail(f"Error: cannot write {file}: {e.strerror}")
+    click.echo(f"Wrote {file}: {len(data['invider'])} inviders")
 
 
 @click.command("posters")
