@@ -1,8 +1,9 @@
-"""Printable posters, sticker sheets and the organisers' placement sheet.
+"""Printable posters, sticker sheets, the start poster and the organisers' placement sheet.
 
-Pages are composed at 300 dpi as bilevel images, so QR modules and text keep sharp
-edges and a page weighs about 20 kB; RGB pages would become blurred JPEGs twenty
-times larger. Sprites print solid black for the same reason: colour is for screens.
+Every sheet is a vector PDF drawn with fpdf2: QR modules and sprite pixels are filled
+rectangles and the text is Inter, embedded and subset, so pages stay sharp at any size
+and 100 posters weigh well under 2 MB. Each poster is also written as a PNG from the same
+layout, to reprint a torn one.
 """
 
 from __future__ import annotations
@@ -10,41 +11,28 @@ from __future__ import annotations
 import csv
 import ipaddress
 import re
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from PIL import Image, ImageDraw
+from PIL import Image
 
-from invider.drawing import (
-    BLACK,
-    WHITE,
-    dashed_box,
-    draw_lines,
-    draw_qr,
-    draw_sprite,
-    ellipsize,
-    fit_text,
-    load_font,
-    px,
-    wrap_words,
-)
+from invider import sheets
+from invider.drawing import ImageCanvas, PdfCanvas
 from invider.exports import neutralise
-from invider.pdf import png_bytes, write_pdf
-from invider.sprites import HEIGHT as SPRITE_HEIGHT
-from invider.sprites import WIDTH as SPRITE_WIDTH
+from invider.sheets import MONO, Inks, Sheet, format_code
 
 PAPERS = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}
 KEY_RE = re.compile(r"[a-z0-9-]+")
 CODE_RE = re.compile(r"[a-z0-9]+")
 TEXTS = {
     "fr": {
-        "cta": "Scannez-moi avec l'appareil photo de votre téléphone",
         # Non-breaking spaces keep French punctuation on the line of its word.
-        "hint": "Pas de QR\u00a0? Tapez ce code sur la page d'accueil",
+        "scan": "Scannez-moi\u00a0!",
+        "camera": "avec l'appareil photo de votre téléphone",
+        "hint": "Pas de QR\u00a0? Tapez ce code sur la page d'accueil de",
         "start": "Commencez ici",
         "how": (
             "Trouvez les Inviders cachés dans les bureaux.",
@@ -55,8 +43,9 @@ TEXTS = {
         "columns": ("Posé", "N°", "Invider", "Clé / code", "Emplacement", "Thème"),
     },
     "en": {
-        "cta": "Scan me with your phone camera",
-        "hint": "No QR? Type this code on the home page",
+        "scan": "Scan me!",
+        "camera": "with your phone's camera",
+        "hint": "No QR? Type this code on the home page of",
         "start": "Start here",
         "how": (
             "Find the Inviders hidden around the office.",
@@ -150,170 +139,25 @@ def poster_url(public_url: str, code: str) -> str:
     return f"{public_url.rstrip('/')}/i/{code}"
 
 
-def format_code(code: str) -> str:
-    """Group a code in fours for typing, the last group taking up to five characters."""
-    groups = [code[i : i + 4] for i in range(0, len(code), 4)]
-    if len(groups) > 1 and len(groups[-1]) == 1:
-        groups[-2:] = [groups[-2] + groups[-1]]
-    return "-".join(groups)
-
-
-def _page(paper: str) -> Image.Image:
-    if paper not in PAPERS:
-        raise PosterError(f"unknown paper {paper!r}: use one of {', '.join(PAPERS)}")
-    width, height = PAPERS[paper]
-    return Image.new("1", (px(width), px(height)), WHITE)
-
-
 def _label(deck: PosterDeck, item: PosterItem) -> str:
-    width = len(str(max([len(deck.items), *(i.number for i in deck.items)])))
-    return f"#{item.number:0{width}d} / {len(deck.items)}"
+    return f"{_sheet(deck, 'http://x', 'a4', MONO).number(item.number)} / {len(deck.items)}"
 
 
-@lru_cache(maxsize=4)
-def _poster_template(
-    title: str, language: str, base: str, paper: str
-) -> tuple[Image.Image, int, int]:
-    """Draw the text all posters of a deck share; return it, the sprite's and code's tops."""
-    texts = TEXTS[language]
-    page = _page(paper)
-    draw = ImageDraw.Draw(page)
-    margin = px(12)
-    width, cx = page.width - 2 * margin, page.width // 2
-    font, lines = fit_text(title, width, 130, 64, lines=2)
-    y = draw_lines(draw, (cx, margin), lines, font) + px(6)
-    right = margin + px(14) + SPRITE_WIDTH * px(5)
-    font, lines = fit_text(texts["cta"], page.width - margin - right, 80, 56, lines=3)
-    draw_lines(draw, (right, y + px(17)), lines, font, anchor="la")
-    small = load_font(56, bold=False)
-    bottom = page.height - margin - round(small.size * 1.2)
-    draw.text((cx, bottom), base.split("://", 1)[1], font=small, fill=BLACK, anchor="ma")
-    font, lines = fit_text(texts["hint"], width, 56, 40, bold=False)
-    bottom -= round(font.size * 1.2)
-    draw_lines(draw, (cx, bottom), lines, font)
-    return page, y, bottom - px(13)
+def _sheet(deck: PosterDeck, base: str, paper: str, inks: Inks) -> Sheet:
+    total = max([len(deck.items), *(item.number for item in deck.items)])
+    return Sheet(deck.title, TEXTS[deck.language], PAPERS[paper], base, inks, total)
 
 
-def _poster(deck: PosterDeck, item: PosterItem, base: str, paper: str) -> Image.Image:
-    template, y, bottom = _poster_template(deck.title, deck.language, base, paper)
-    page = template.copy()
-    draw = ImageDraw.Draw(page)
-    margin, cell, cx = px(12), px(5), page.width // 2
-    # The sprite on the left; its number (and the call to action) beside it.
-    draw_sprite(draw, item.key, margin + px(4), y, cell)
-    right = margin + px(14) + SPRITE_WIDTH * cell
-    draw_lines(draw, (right, y - px(1)), [_label(deck, item)], load_font(150), anchor="la")
-    y += SPRITE_HEIGHT * cell
-    # The code above the hint; the QR code takes the space between, up to 14 cm wide.
-    draw.text((cx, bottom), format_code(item.code), font=load_font(130), fill=BLACK, anchor="ma")
-    draw_qr(page, poster_url(base, item.code), cx, y, bottom - y, px(140))
-    return page
-
-
-def _stickers(deck: PosterDeck, items: Iterable[PosterItem], base: str,
-              paper: str) -> Image.Image:
-    """Lay out up to six small posters, 2 by 3, with dashed cutting lines."""
-    page = _page(paper)
-    draw = ImageDraw.Draw(page)
-    margin, pad, cell = px(11), px(4), px(1.1)
-    width = (page.width - 2 * margin) // 2
-    height = (page.height - 2 * margin) // 3
-    code_font = load_font(60)
-    for index, item in enumerate(items):
-        left = margin + (index % 2) * width
-        top = margin + (index // 2) * height
-        dashed_box(draw, left, top, left + width, top + height)
-        draw_sprite(draw, item.key, left + pad, top + pad, cell)
-        draw.text((left + pad + (SPRITE_WIDTH + 2) * cell, top + pad), _label(deck, item),
-                  font=load_font(72), fill=BLACK)
-        head = top + pad + SPRITE_HEIGHT * cell
-        code_top = top + height - pad - round(code_font.size * 1.2)
-        draw.text((left + width // 2, code_top), format_code(item.code), font=code_font,
-                  fill=BLACK, anchor="ma")
-        draw_qr(page, poster_url(base, item.code), left + width // 2, head,
-                 code_top - head, width)
-    return page
-
-
-def _start_here(deck: PosterDeck, base: str, paper: str) -> Image.Image:
-    texts = TEXTS[deck.language]
-    page = _page(paper)
-    draw = ImageDraw.Draw(page)
-    margin = px(15)
-    width, cx = page.width - 2 * margin, page.width // 2
-    font, lines = fit_text(deck.title, width, 150, 64, lines=3)
-    y = draw_lines(draw, (cx, margin), lines, font) + px(4)
-    y = draw_lines(draw, (cx, y), [texts["start"]], load_font(110, bold=False)) + px(8)
-    cell, gap = px(3), px(12)
-    keys = [item.key for item in deck.items[:3]]
-    x = cx - (len(keys) * (SPRITE_WIDTH * cell + gap) - gap) // 2
-    for key in keys:
-        draw_sprite(draw, key, x, y, cell)
-        x += SPRITE_WIDTH * cell + gap
-    y += SPRITE_HEIGHT * cell + px(10)
-    # One size for the three steps, the largest at which each fits on a line, and the
-    # block centred as a whole so that the numbers stay aligned.
-    steps = [f"{number}. {line}" for number, line in enumerate(texts["how"], 1)]
-    size = min(fit_text(step, width, 80, 48, bold=False)[0].size for step in steps)
-    font = load_font(size, False)
-    lines = [line for step in steps for line in wrap_words(step, font, width)]
-    y = draw_lines(draw, (cx - int(max(map(font.getlength, lines))) // 2, y), lines, font, "la")
-    url_font = load_font(90)
-    bottom = page.height - margin - round(url_font.size * 1.2)
-    draw.text((cx, bottom), base.split("://", 1)[1], font=url_font, fill=BLACK, anchor="ma")
-    draw_qr(page, f"{base}/", cx, y, bottom - y, px(120))
-    return page
-
-
-def _placement(deck: PosterDeck, paper: str) -> Iterator[Image.Image]:
-    """Yield the organisers' checklist: a row per poster, with a box to tick once it is up."""
-    texts = TEXTS[deck.language]
-    margin, row_h, box = px(12), px(15), px(7)
-    widths = [px(w) for w in (16, 16, 20, 50, 58, 26)]
-    bold, small = load_font(44), load_font(34, bold=False)
-    per_page = (_page(paper).height - 2 * margin - px(32)) // row_h
-    chunks = [deck.items[i : i + per_page] for i in range(0, len(deck.items), per_page)]
-    for page_no, chunk in enumerate(chunks, 1):
-        page = _page(paper)
-        draw = ImageDraw.Draw(page)
-        heading = f"{texts['placement']} — {deck.title}"
-        font, lines = fit_text(heading, page.width - 2 * margin, 64, 40)
-        draw_lines(draw, (margin, margin), lines, font, anchor="la")
-        draw.text((page.width - margin, page.height - margin), f"{page_no} / {len(chunks)}",
-                  font=small, fill=BLACK, anchor="rd")
-        y, x = margin + px(14), margin
-        for title, w in zip(texts["columns"], widths, strict=True):
-            draw.text((x, y), title, font=bold, fill=BLACK)
-            x += w
-        y += px(8)
-        for item in chunk:
-            draw.line((margin, y, page.width - margin, y), fill=BLACK, width=3)
-            mid, x = y + row_h // 2, margin + widths[0]
-            draw.rectangle((margin, mid - box // 2, margin + box, mid + box // 2),
-                           outline=BLACK, width=5)
-            draw.text((x, mid), _label(deck, item).split(" /")[0], font=bold, fill=BLACK,
-                      anchor="lm")
-            x += widths[1]
-            draw_sprite(draw, item.key, x, mid - SPRITE_HEIGHT * 7, 14)
-            x += widths[2]
-            draw.text((x, mid - px(0.5)), ellipsize(item.key, bold, widths[3] - 30),
-                      font=bold, fill=BLACK, anchor="ld")
-            draw.text((x, mid + px(1)), format_code(item.code), font=small, fill=BLACK)
-            x += widths[3]
-            for value, w in ((item.location, widths[4]), (item.topic, widths[5])):
-                font, lines = fit_text(value or "", w - 30, 40, 32, lines=2, bold=False)
-                top = mid - len(lines) * round(font.size * 1.2) // 2
-                draw_lines(draw, (x, top), lines, font, anchor="la")
-                x += w
-            y += row_h
-        draw.line((margin, y, page.width - margin, y), fill=BLACK, width=3)
-        yield page
+def _draw_poster(canvas, sheet: Sheet, item: PosterItem) -> None:
+    url = poster_url(sheet.base, item.code)
+    sheets.poster(canvas, sheet, item.number, item.key, url, format_code(item.code))
 
 
 def _check(deck: PosterDeck, paper: str) -> None:
     if deck.language not in TEXTS:
         raise PosterError(f"unknown poster language {deck.language!r}: use 'fr' or 'en'")
-    _page(paper)
+    if paper not in PAPERS:
+        raise PosterError(f"unknown paper {paper!r}: use one of {', '.join(PAPERS)}")
     if not deck.items:
         raise PosterError("the deck has no inviders: nothing to print")
     for item in deck.items:
@@ -323,54 +167,113 @@ def _check(deck: PosterDeck, paper: str) -> None:
             raise PosterError(f"poster code {item.code!r} of {item.key!r} is not valid")
 
 
+
+
+def _write_posters(sheet: Sheet, items: Sequence[PosterItem], path: Path,
+                   pngs: Sequence[Path]) -> int:  # fmt: skip
+    """Write posters.pdf and each poster's PNG, drawn by the same layout."""
+    posters = PdfCanvas(sheet.size, sheet.title)
+    # PNG encoding releases the GIL: the next poster is drawn while one is encoded, and
+    # memory holds two page images, not the deck.
+    pages: list[Image.Image | None] = [None, None]
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending: Future[int] | None = None
+        for index, (item, png) in enumerate(zip(items, pngs, strict=True)):
+            _draw_poster(posters, sheet, item)
+            image = ImageCanvas(sheet.size, reuse=pages[index % 2])
+            pages[index % 2] = image.image
+            _draw_poster(image, sheet, item)
+            if pending is not None:
+                pending.result()
+            pending = pool.submit(_write_png, image, png)
+        if pending is not None:
+            pending.result()
+    posters.save(path)
+    return posters.pages
+
+
+def _write_png(canvas: ImageCanvas, path: Path) -> int:
+    return path.write_bytes(canvas.png())
+
+
+def _write_stickers(sheet: Sheet, items: Sequence[PosterItem], path: Path) -> int:
+    stickers = PdfCanvas(sheet.size, sheet.title)
+    for start in range(0, len(items), 6):
+        rows = [(i.number, i.key, poster_url(sheet.base, i.code), format_code(i.code))
+                for i in items[start : start + 6]]  # fmt: skip
+        sheets.sticker_sheet(stickers, sheet, rows)
+    stickers.save(path)
+    return stickers.pages
+
+
+def _write_start_here(sheet: Sheet, keys: list[str], out: Path) -> None:
+    pdf, image = PdfCanvas(sheet.size, sheet.title), ImageCanvas(sheet.size)
+    for canvas in (pdf, image):
+        sheets.start_here(canvas, sheet, keys)
+    pdf.save(out / "start-here.pdf")
+    (out / "start-here.png").write_bytes(image.png())
+
+
+def _write_placement(sheet: Sheet, items: Sequence[PosterItem], path: Path) -> int:
+    placement = PdfCanvas(sheet.size, sheet.title)
+    per_page = sheets.placement_rows_per_page(sheet.size)
+    chunks = [items[i : i + per_page] for i in range(0, len(items), per_page)]
+    for page_no, chunk in enumerate(chunks, 1):
+        sheets.placement_page(placement, sheet, chunk, page_no, len(chunks))
+    placement.save(path)
+    return placement.pages
+
+
+def _write_csv(sheet: Sheet, items: Sequence[PosterItem], path: Path) -> None:
+    with open(path, "w", encoding="utf-8-sig", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["number", "key", "code", "location", "topic", "url"])
+        for item in items:
+            writer.writerow([item.number, neutralise(item.key), item.code,
+                             neutralise(item.location), neutralise(item.topic),
+                             poster_url(sheet.base, item.code)])  # fmt: skip
+
+
 def render_poster_png(
-    deck: PosterDeck, item: PosterItem, public_url: str, *, paper: str = "a4"
+    deck: PosterDeck, item: PosterItem, public_url: str, *, paper: str = "a4", mono: bool = False
 ) -> bytes:
-    """Return one poster as a black and white PNG at 300 dpi."""
+    """Return one poster as a PNG at 300 dpi, the same page as in posters.pdf."""
     _check(deck, paper)
-    return png_bytes(_poster(deck, item, check_public_url(public_url, allow_local=True), paper))
+    sheet = _sheet(deck, check_public_url(public_url, allow_local=True), paper,
+                   MONO if mono else Inks())  # fmt: skip
+    canvas = ImageCanvas(sheet.size)
+    _draw_poster(canvas, sheet, item)
+    return canvas.png()
 
 
 def render_printables(
-    deck: PosterDeck, out_dir: Path, public_url: str, *, paper: str = "a4"
+    deck: PosterDeck, out_dir: Path, public_url: str, *, paper: str = "a4", mono: bool = False
 ) -> Printables:
     """Write posters, stickers, placement sheet and start-here poster into ``out_dir``.
 
     ``public_url`` is only normalised here: refusing local addresses is the caller's
-    decision, taken with :func:`check_public_url`.
+    decision, taken with :func:`check_public_url`. ``mono`` prints every ink in black.
     """
     _check(deck, paper)
-    base = check_public_url(public_url, allow_local=True)
+    sheet = _sheet(deck, check_public_url(public_url, allow_local=True), paper,
+                   MONO if mono else Inks())  # fmt: skip
     out = Path(out_dir)
     (out / "png").mkdir(parents=True, exist_ok=True)
     # Posters of inviders since removed from the deck must not be printed by mistake.
     for stale in (out / "png").glob("*.png"):
         stale.unlink()
-    width = len(str(max([len(deck.items), *(item.number for item in deck.items)])))
+    width = len(str(sheet.total))
     pngs = tuple(out / "png" / f"{i.number:0{width}d}-{i.key}.png" for i in deck.items)
-    six = [deck.items[i : i + 6] for i in range(0, len(deck.items), 6)]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        write_pdf(out / "start-here.pdf", [(_start_here(deck, base, paper),
-                                              out / "start-here.png")], deck.title, pool)
-        posters = (
-            (_poster(deck, i, base, paper), p) for i, p in zip(deck.items, pngs, strict=True)
-        )
-        poster_pages = write_pdf(out / "posters.pdf", posters, deck.title, pool)
-        stickers = ((_stickers(deck, items, base, paper), None) for items in six)
-        sticker_pages = write_pdf(out / "stickers.pdf", stickers, deck.title, pool)
-        placement = ((page, None) for page in _placement(deck, paper))
-        placement_pages = write_pdf(out / "placement.pdf", placement, deck.title, pool)
-    with open(out / "placement.csv", "w", encoding="utf-8-sig", newline="") as file:
-        writer = csv.writer(file)
-        writer.writerow(["number", "key", "code", "location", "topic", "url"])
-        for item in deck.items:
-            writer.writerow([item.number, neutralise(item.key), item.code,
-                             neutralise(item.location), neutralise(item.topic),
-                             poster_url(base, item.code)])
+
+    poster_pages = _write_posters(sheet, deck.items, out / "posters.pdf", pngs)
+    sticker_pages = _write_stickers(sheet, deck.items, out / "stickers.pdf")
+    _write_start_here(sheet, [item.key for item in deck.items[:3]], out)
+    placement_pages = _write_placement(sheet, deck.items, out / "placement.pdf")
+    _write_csv(sheet, deck.items, out / "placement.csv")
     return Printables(
         out_dir=out, posters_pdf=out / "posters.pdf", stickers_pdf=out / "stickers.pdf",
         placement_pdf=out / "placement.pdf", placement_csv=out / "placement.csv",
         start_here_pdf=out / "start-here.pdf", start_here_png=out / "start-here.png",
         pngs=pngs, poster_pages=poster_pages, sticker_pages=sticker_pages,
         placement_pages=placement_pages,
-    )
+    )  # fmt: skip
