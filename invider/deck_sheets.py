@@ -415,6 +415,8 @@ def convert(value, kind: str, at: int, errors: list):
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, datetime | date | time) and kind in (TEXT, LIST):
+        if isinstance(value, datetime) and value.time() == time(0):
+            value = value.date()  # what the organiser typed was a day, not midnight
         shown = value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
         errors.append((at, f"the spreadsheet turned this cell into a date ({shown}); format "
                            "the column as text and type it again"))  # fmt: skip
