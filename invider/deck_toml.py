@@ -53,8 +53,6 @@ def invider_data(invider: Invider, default_points: int) -> dict:
         table[key] = list(value) if isinstance(value, list) else value
     if table.get("points") == default_points:
         del table["points"]
-    if "accept" in table and table.get("answer") == table["accept"][0]:
-        del table["answer"]  # a typed answer shows its first accepted form by default
     if invider.choices:
         table.pop("accept", None)
     return table
