@@ -111,9 +111,10 @@ def export_deck_command(file: Path) -> None:
 @click.option("--public-url", default=None, help="Address printed in the QR codes.")
 @click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4")
 @click.option("--allow-local", is_flag=True, help="Accept an address phones cannot reach.")
+@click.option("--mono", is_flag=True, help="Black and white pages, for printers without colour.")
 @with_appcontext
 def posters_command(
-    out: Path | None, public_url: str | None, paper: str, allow_local: bool
+    out: Path | None, public_url: str | None, paper: str, allow_local: bool, mono: bool
 ) -> None:
     """Render posters.pdf, placement.pdf and one PNG per poster."""
     from invider.posters import PosterError, check_public_url, render_printables
@@ -127,7 +128,7 @@ def posters_command(
         if deck is None:
             fail("No deck loaded yet: run `invider load questions/DECK.toml` first.")
         out = out or Path(current_app.config["PRINTABLES_DIR"])
-        printed = render_printables(deck, out, url, paper=paper)
+        printed = render_printables(deck, out, url, paper=paper, mono=mono)
     except PosterError as e:
         fail(f"Error: {e}")
     click.echo(
