@@ -15,7 +15,6 @@ from invider.resume import qr_svg
 from invider.scoring import player_rank, public_standings
 from invider.snapshot import deck_snapshot
 from invider.sprites import PALETTE
-from invider.worker_cache import SCREEN, STANDINGS, fresh
 
 bp = Blueprint("board", __name__)
 
@@ -45,9 +44,14 @@ def leaderboard():
     mine = None
     if me is not None and not me.hidden:
         mine = {"id": me.id, "rank": player_rank(me), "score": me.score, "found": me.found}
-    response = Response(render_template(
-        "board/leaderboard.html", hunt=deck_snapshot().hunt, standings=standings,
-        rows=standings.players[:DEFAULT_LIMIT], mine=mine))  # fmt: skip
+    page = render_template(
+        "board/leaderboard.html",
+        hunt=deck_snapshot().hunt,
+        standings=standings,
+        rows=standings.players[:DEFAULT_LIMIT],
+        mine=mine,
+    )
+    response = Response(page)
     # The page holds the player's own row: no shared cache may keep it.
     response.headers["Cache-Control"] = "private, no-cache"
     return response
@@ -101,45 +105,6 @@ def screen_json():
     """Return the big screen's data (standings, feed, progress, topics), with an ETag."""
     snapshot = screen_snapshot()
     return shared_json(snapshot.body, snapshot.digest)
-
-
-class SharedJsonFastPath:
-    """WSGI middleware serving ``/leaderboard.json`` and ``/screen.json`` from the cache.
-
-    Every phone on the leaderboard and the big screen poll these two; their bodies are
-    shared and already encoded. While this worker's copy is fresh they skip Flask's
-    request context, session and routing. A stale copy, a query string or another
-    method goes on to the Flask views above, which compute and cache it again.
-    """
-
-    CACHES = {"/leaderboard.json": STANDINGS, "/screen.json": SCREEN}
-
-    def __init__(self, app, wsgi_app):
-        self.app, self.wsgi_app = app, wsgi_app
-
-    def __call__(self, environ, start_response):
-        key = self.CACHES.get(environ.get("PATH_INFO", ""))
-        if key and environ["REQUEST_METHOD"] == "GET" and not environ.get("QUERY_STRING"):
-            shared = fresh(self.app, key)
-            if shared is not None:
-                if key == STANDINGS:
-                    body, digest = shared.json_body(DEFAULT_LIMIT)
-                else:
-                    body, digest = shared.body, shared.digest
-                return self.respond(body, digest, environ, start_response)
-        return self.wsgi_app(environ, start_response)
-
-    @staticmethod
-    def respond(body: bytes, digest: str, environ, start_response):
-        etag = f'W/"{digest}"'
-        headers = [("ETag", etag), ("Cache-Control", "no-cache")]
-        wanted = environ.get("HTTP_IF_NONE_MATCH", "")
-        if f'"{digest}"' in wanted or wanted.strip() == "*":
-            start_response("304 NOT MODIFIED", headers)
-            return []
-        start_response("200 OK", [("Content-Type", "application/json"),
-                                  ("Content-Length", str(len(body))), *headers])  # fmt: skip
-        return [body]
 
 
 @bp.get("/healthz")

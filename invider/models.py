@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import secrets
-import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
@@ -15,17 +12,11 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
-    Row,
     String,
     Text,
     TypeDecorator,
     UniqueConstraint,
-    bindparam,
-    event,
-    select,
 )
-from sqlalchemy.engine import Connection, Engine, Result
-from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -87,6 +78,14 @@ class Hunt(db.Model):
     # "free": players type a display name; "generated": they get an invader name.
     name_mode: Mapped[str] = mapped_column(String(10), default="free")
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @classmethod
+    def current(cls) -> Hunt | None:
+        """Return the hunt of this database, live and editable (organisers and loaders).
+
+        Player pages read ``snapshot.deck_snapshot().hunt``, the worker's copy.
+        """
+        return db.session.get(cls, 1)
 
     def status(self, now: datetime | None = None) -> str:
         """Return ``scheduled``, ``open``, ``frozen`` or ``closed`` at ``now``."""
@@ -165,6 +164,8 @@ class Player(db.Model):
     # Checked against the session on every request: a new one (new resume link,
     # removal, reset) ends every other session of this player at once.
     session_secret: Mapped[str] = mapped_column(String(64), default=new_secret)
+    # Fingerprint of the join form that created the player: a retried join lands here.
+    join_key: Mapped[str | None] = mapped_column(String(64))
 
     answers: Mapped[list[Answer]] = relationship(
         back_populates="player", cascade="all, delete-orphan", passive_deletes=True
@@ -222,144 +223,6 @@ class AdminSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Derived from the organiser password at login: a new password ends the login.
     password_stamp: Mapped[str | None] = mapped_column(String(64))
-
-
-# Hot paths run SQLAlchemy Core statements built once on connections each thread keeps: one
-# reading with no transaction around its reads, one writing whose transactions take the
-# write lock up front. A request that only reads, or records an answer, then never opens
-# the ORM session, whose begin, rollback and pool round trip cost more than the statements
-# (about 150 µs a request against 20 µs a read).
-_connections = threading.local()
-
-
-def read(statement, params: dict) -> Result:
-    """Run a read-only ``statement`` on this thread's reading connection.
-
-    Each read sees the latest commit by itself (autocommit), so it must not be mixed
-    with a write transaction's own reads, which belong inside that transaction.
-    """
-    conn = _thread_connection("reader")
-    try:
-        return conn.execute(statement, params)
-    except DBAPIError:
-        _forget_connection("reader", conn)
-        raise
-
-
-@contextlib.contextmanager
-def writing() -> Iterator[Connection]:
-    """Run a write transaction on this thread's writing connection; commit at the end.
-
-    On SQLite it begins with BEGIN IMMEDIATE, so it waits for the write lock instead
-    of failing when another worker committed after its first read. An exception
-    rolls it back.
-    """
-    conn = _thread_connection("writer")
-    try:
-        with conn.begin():
-            yield conn
-    except DBAPIError as error:
-        if error.connection_invalidated or isinstance(error, OperationalError):
-            _forget_connection("writer", conn)
-        raise
-
-
-def _thread_connection(kind: str) -> Connection:
-    engine = db.engine
-    conn = getattr(_connections, kind, None)
-    if conn is not None and conn.engine is engine and not conn.invalidated:
-        return conn
-    if conn is not None:
-        _forget_connection(kind, conn)
-    conn = engine.connect()
-    if kind == "writer":
-        conn = conn.execution_options(immediate=True)
-    elif engine.dialect.name == "sqlite":
-        conn = conn.execution_options(reader=True)  # see _sqlite_begin: no BEGIN is sent
-    else:
-        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-    setattr(_connections, kind, conn)
-    return conn
-
-
-def close_thread_connections() -> None:
-    """Close this thread's reading and writing connections (before exec or fork)."""
-    for kind in ("reader", "writer"):
-        conn = getattr(_connections, kind, None)
-        if conn is not None:
-            _forget_connection(kind, conn)
-
-
-def _forget_connection(kind: str, conn: Connection) -> None:
-    # A broken connection (database restarted, file gone) is not kept for the next use.
-    setattr(_connections, kind, None)
-    with contextlib.suppress(Exception):
-        conn.close()
-
-
-_PLAYER_BY_ID = select(Player.__table__).where(Player.__table__.c.id == bindparam("id"))
-_ANSWER_OF = select(Answer.__table__).where(
-    Answer.__table__.c.player_id == bindparam("player_id"),
-    Answer.__table__.c.invider_id == bindparam("invider_id"),
-)
-
-
-def player_row(player_id: int) -> Row | None:
-    """Return a player's current row (read-only; attributes as on Player), or None."""
-    return read(_PLAYER_BY_ID, {"id": player_id}).first()
-
-
-def answer_row(player_id: int, invider_id: int) -> Row | None:
-    """Return the stored attempt of a player at an invider (read-only), if any."""
-    return read(_ANSWER_OF, {"player_id": player_id, "invider_id": invider_id}).first()
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """Put every SQLite connection in WAL mode with a busy wait and foreign keys.
-
-    The driver's own transaction handling is switched off so that the
-    ``begin`` listener below decides between BEGIN and BEGIN IMMEDIATE.
-    """
-    if type(dbapi_connection).__module__ != "sqlite3":
-        return
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA busy_timeout = 5000")
-    cursor.execute("PRAGMA journal_mode = WAL")
-    cursor.execute("PRAGMA synchronous = NORMAL")
-    cursor.execute("PRAGMA foreign_keys = ON")
-    cursor.close()
-
-
-@event.listens_for(Engine, "begin")
-def _sqlite_begin(conn) -> None:
-    """Start SQLite transactions ourselves; writers ask for IMMEDIATE.
-
-    A deferred transaction that reads and then writes fails at once with
-    "database is locked" when another connection committed meanwhile;
-    BEGIN IMMEDIATE waits for the write lock instead.
-    """
-    if conn.dialect.name != "sqlite":
-        return
-    options = conn.get_execution_options()
-    if options.get("reader"):
-        return  # the reading connection: each SELECT is a transaction of its own
-    # Straight to the driver: every request begins a transaction, and SQLAlchemy's own
-    # statement path costs more than SQLite takes to run it.
-    immediate = options.get("immediate")
-    conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-
-def begin_write() -> None:
-    """End any read transaction and start one that may write.
-
-    On SQLite this takes the write lock up front (BEGIN IMMEDIATE); on
-    PostgreSQL it is an ordinary transaction.
-    """
-    db.session.rollback()
-    db.session.connection(execution_options={"immediate": True})
-
 
 
 def create_schema() -> None:

@@ -8,19 +8,25 @@ from html import escape
 import qrcode
 from qrcode.constants import ERROR_CORRECT_M
 
-from invider.models import Player, begin_write, db
+from invider.database import begin_write
+from invider.models import Player, db, new_secret
 
 #: 32 bytes from ``secrets``: 43 URL-safe characters, far beyond guessing.
 TOKEN_BYTES = 32
 
 
-def new_resume_token(player_id: int) -> str:
-    """Give the player a fresh resume token, which revokes the previous link, and commit."""
+def new_resume_token(player_id: int) -> Player:
+    """Give the player a fresh resume link and session secret, and commit.
+
+    The previous link stops working, and so does every session of the player that
+    holds the old secret: whoever copied the old link is logged out.
+    """
     begin_write()
     player = db.session.get(Player, player_id)
     player.resume_token = secrets.token_urlsafe(TOKEN_BYTES)
+    player.session_secret = new_secret()
     db.session.commit()
-    return player.resume_token
+    return player
 
 
 def player_by_token(token: str) -> Player | None:

@@ -1,16 +1,15 @@
 """The hunt and its deck as the player pages see them: one read-only copy per worker.
 
-Every scan needs the hunt and the invider behind a code. Reading them on each
-request cost more than the rest of the page, so each worker keeps a copy for at
-most ``STANDINGS_CACHE_SECONDS``, like the standings, and an organiser change
-drops it at once in the worker that made it. A copy a second old can only delay
-what a page shows: recording an answer reads the hunt and the invider again
-inside its own write transaction.
+Every scan needs the hunt and the invider behind a code. Each worker keeps a copy for
+at most ``STANDINGS_CACHE_SECONDS``, like the standings; a commit that changes the deck
+drops it at once in the worker that made it. A copy a second old only delays what a
+page shows: recording an answer reads the hunt and the invider again inside its own
+write transaction.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,8 +24,6 @@ class DeckSnapshot:
 
     hunt: Hunt | None
     by_code: dict[str, Invider]
-    # Pages rendered from this copy (see pages.py): they go when the copy does.
-    pages: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def total(self) -> int:

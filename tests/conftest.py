@@ -77,17 +77,32 @@ def any_db_url(request):
         yield url
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "cache_seconds(n): run the app with a cache period other than the shipped 1 s",
+    )
+
+
 @pytest.fixture
-def app(tmp_path: Path, deck_file: Path, db_url: str | None):
-    app = create_app({
-        "TESTING": True,
-        "INSTANCE": str(tmp_path / "instance"),
-        "SECRET_KEY": "test-secret",
-        "STANDINGS_CACHE_SECONDS": 0,
-        "PUBLIC_URL": "http://192.168.1.20:8000",
-        "PRINTABLES_DIR": str(tmp_path / "printables"),
-        **({"DATABASE_URL": db_url} if db_url else {}),
-    })  # fmt: skip
+def app(request, tmp_path: Path, deck_file: Path, db_url: str | None, monkeypatch):
+    """The app as ``invider serve`` builds it, started in an empty folder (``tmp_path``).
+
+    Settings are the shipped ones: ``instance/``, ``questions/`` and ``printables/``
+    are relative to the working folder, the secret key is generated into the instance
+    folder and data is cached for the shipped period. A test that needs another cache
+    period says so with ``@pytest.mark.cache_seconds(n)``.
+    """
+    monkeypatch.chdir(tmp_path)
+    for name in ("INVIDER_INSTANCE", "INVIDER_STANDINGS_CACHE_SECONDS", "INVIDER_SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    config = {"PUBLIC_URL": "http://192.168.1.20:8000"}
+    if db_url:
+        config["DATABASE_URL"] = db_url
+    marker = request.node.get_closest_marker("cache_seconds")
+    if marker:
+        config["STANDINGS_CACHE_SECONDS"] = marker.args[0]
+    app = create_app(config)
     with app.app_context():
         create_schema()
         load_deck(read_deck(deck_file))

@@ -18,7 +18,9 @@ def make_resume_link(client) -> str:
     client.post("/me/resume", data={"csrf_token": csrf_token(client, "/me")})
     match = re.search(r'class="resume-link"><a href="([^"]+)"', client.get("/me").get_data(True))
     assert match, "no resume link on /me"
-    return match.group(1).replace("http://localhost", "")
+    # The link is built on the public address printed in the QR codes, never on Host.
+    assert match.group(1).startswith("http://192.168.1.20:8000/resume/")
+    return match.group(1).replace("http://192.168.1.20:8000", "")
 
 
 def test_me_offers_to_make_a_resume_link(play, client):
@@ -109,8 +111,13 @@ def join_generated(client, proposal: str | None = None, team: str = "Red"):
     page = client.get("/join?next=/me").get_data(as_text=True)
     signed = re.search(r'name="proposal" value="([^"]+)"', page).group(1)
     shown = re.search(r'class="proposal"><strong>([^<]+)</strong>', page).group(1)
-    data = {"csrf_token": csrf_token(client, "/join"), "next": "/me", "team": team,
-            "proposal": proposal if proposal is not None else signed, "name": "Free Name"}
+    data = {
+        "csrf_token": csrf_token(client, "/join"),
+        "next": "/me",
+        "team": team,
+        "proposal": proposal if proposal is not None else signed,
+        "name": "Free Name",
+    }
     return shown, client.post("/join", data=data)
 
 

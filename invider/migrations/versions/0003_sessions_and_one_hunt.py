@@ -3,6 +3,7 @@
 - ``player`` is rebuilt with AUTOINCREMENT on SQLite, which otherwise hands the highest
   freed id to the next player, so an old cookie could name someone else.
 - ``player.session_secret``: checked against the session on every request.
+- ``player.join_key``: a retried join from the same phone lands on the player it made.
 - ``admin_session.password_stamp``: a login made under another password is refused.
 - ``hunt.id = 1``: one hunt per database, whatever the start order of the servers.
 
@@ -29,17 +30,26 @@ def upgrade():
     bind = op.get_bind()
     with op.batch_alter_table("player") as batch_op:
         batch_op.add_column(sa.Column("session_secret", sa.String(length=64), nullable=True))
-    player = sa.table("player", sa.column("id", sa.Integer),
-                      sa.column("session_secret", sa.String))
+        batch_op.add_column(sa.Column("join_key", sa.String(length=64), nullable=True))
+    player = sa.table("player", sa.column("id", sa.Integer), sa.column("session_secret", sa.String))
     for (player_id,) in bind.execute(sa.select(player.c.id)).all():
-        bind.execute(player.update().where(player.c.id == player_id)
-                     .values(session_secret=secrets.token_urlsafe(32)))
+        bind.execute(
+            player.update()
+            .where(player.c.id == player_id)
+            .values(session_secret=secrets.token_urlsafe(32))
+        )
     # Only SQLite rebuilds tables: elsewhere the column is altered in place.
     rebuild = "always" if bind.dialect.name == "sqlite" else "auto"
-    with op.batch_alter_table("player", recreate=rebuild,
-                              table_kwargs={"sqlite_autoincrement": True}) as batch_op:
-        batch_op.alter_column("session_secret", existing_type=sa.String(length=64),
-                              nullable=False)
+    with op.batch_alter_table(
+        "player", recreate=rebuild, table_kwargs={"sqlite_autoincrement": True}
+    ) as batch_op:
+        batch_op.alter_column("session_secret", existing_type=sa.String(length=64), nullable=False)
+    if rebuild == "always":
+        # The rebuild reflects the ranking index without its descending score: put it back.
+        op.drop_index("ix_player_ranking", table_name="player")
+        op.create_index(
+            "ix_player_ranking", "player", ["hidden", sa.text("score DESC"), "score_at", "id"]
+        )
 
     with op.batch_alter_table("admin_session") as batch_op:
         batch_op.add_column(sa.Column("password_stamp", sa.String(length=64), nullable=True))
@@ -60,4 +70,5 @@ def downgrade():
     with op.batch_alter_table("admin_session") as batch_op:
         batch_op.drop_column("password_stamp")
     with op.batch_alter_table("player") as batch_op:
+        batch_op.drop_column("join_key")
         batch_op.drop_column("session_secret")
