@@ -197,7 +197,7 @@ def test_generated_names_mode_gives_players_invader_names(app, admin_client, cli
 def test_join_refuses_a_name_from_the_word_list(app, play):
     response = play.join("Sh1t Happens", "Red")
     assert response.status_code == 400
-    assert "That name is reserved" in response.get_data(as_text=True)
+    assert "That name is not allowed" in response.get_data(as_text=True)
     assert rows(app, Player) == []
 
 

@@ -23,6 +23,7 @@ def name_error(code: str) -> str:
         "too_long": _("That name is too long (40 characters at most)."),
         "invisible": _("That name contains invisible or control characters."),
         "reserved": _("That name is reserved; please choose another."),
+        "marks": _("That name stacks too many accents on one letter."),
         "taken": _("Someone already uses that name; please choose another."),
     }.get(code, _("That name cannot be used."))
 
@@ -45,10 +46,15 @@ def players():
     q = " ".join(request.args.get("q", "").split())[:40]
     query = db.select(Player).order_by(Player.score.desc(), Player.score_at, Player.id)
     if q:
-        pattern = "%" + name_key(q).replace("\\", "\\\\").replace("%", r"\%").replace(
-            "_", r"\_") + "%"  # fmt: skip
-        query = query.where(Player.name_key.like(pattern, escape="\\")
-                            | func.lower(Player.team).like(pattern, escape="\\"))  # fmt: skip
+        def like(text: str) -> str:
+            return "%" + text.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
+
+        # Names by their look-alike key ("m" is "rn" there) or as typed, teams as typed.
+        query = query.where(
+            Player.name_key.like(like(name_key(q)), escape="\\")
+            | func.lower(Player.name).like(like(q.lower()), escape="\\")
+            | func.lower(Player.team).like(like(q.lower()), escape="\\")
+        )
     rows = db.session.execute(query.limit(PAGE_SIZE)).scalars().all()
     total = db.session.execute(db.select(func.count(Player.id))).scalar_one()
     audit_log = db.session.execute(
