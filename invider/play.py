@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
-import time
+import hashlib
+import secrets
+import unicodedata
 from urllib.parse import urlsplit
 
 from flask import (
@@ -20,27 +22,28 @@ from flask import (
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import Markup
-from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
-from invider import page_language, ratelimit
+from invider import ratelimit
+from invider.database import begin_write
 from invider.decks import normalise_code
-from invider.models import Answer, Invider, Player, begin_write, db, player_row, read
+from invider.i18n import page_language
+from invider.links import public_link
+from invider.models import Answer, Invider, Player, db
 from invider.names import clean_display_name, generated_name, generated_names, name_key
-from invider.pages import format_count, render_personal
 from invider.resume import new_resume_token, player_by_token, qr_svg
-from invider.scoring import AnswersClosed, StoredAnswer, player_rank, record_answer
+from invider.scoring import AnswersClosed, player_rank, record_answer
 from invider.snapshot import deck_snapshot
+from invider.sprites import sprite_svg
 from invider.wordlist import check_allowed
 
 bp = Blueprint("play", __name__)
 
-# Guessing poster codes: 10 unknown codes in 5 minutes per player, and a
-# generous ceiling per address since a whole office shares one public IP.
+# Guessing poster codes: 10 unknown codes in 5 minutes per player. Codes carry 64 bits,
+# so guessing is hopeless; the limit is per player, so that one person guessing never
+# blocks the colleagues who share their office's address.
 MISS_LIMIT, MISS_PERIOD = 10, 300
-MISS_LIMIT_PER_IP = 300
-# New players per address: a bot cannot flood the standings, while a whole office
-# joining at the kick-off through one IP still fits (JOIN_LIMIT_PER_IP in config).
+# New players per address are counted over 5 minutes (JOIN_LIMIT_PER_IP in config).
 JOIN_PERIOD = 300
 MAX_TYPED_ANSWER = 200
 
@@ -56,83 +59,50 @@ NAME_ERRORS = {
 }
 
 
+@bp.before_app_request
+def load_player() -> None:
+    """Set ``g.player`` to the player this session names, checking its secret, or None.
+
+    The session holds the player's id and their session secret; a removed player, a
+    reset hunt or a new resume link makes the secret stale, and the phone starts over.
+    """
+    g.player = None
+    if request.endpoint == "static":
+        return
+    player_id, secret = session.get("player_id"), session.get("player_secret")
+    if not isinstance(player_id, int) or not isinstance(secret, str):
+        session.pop("player_id", None)
+        return
+    player = db.session.get(Player, player_id)
+    if player is None or not secrets.compare_digest(player.session_secret, secret):
+        session.pop("player_id", None)
+        session.pop("player_secret", None)
+        return
+    g.player = player
+
+
+@bp.app_context_processor
+def page_context() -> dict:
+    """Give every page the player's name and the path the language switch returns to."""
+    player = g.get("player")
+    here = request.full_path if request.method == "GET" else request.path
+    return {"player_name": player.name if player else None, "return_path": here.rstrip("?")}
+
+
+@bp.app_template_global()
+def sprite(key: str, **options) -> Markup:
+    """Return the inline SVG sprite of an invider for templates."""
+    return Markup(sprite_svg(key, **options))
+
+
 def safe_next(target: str | None) -> str | None:
     """Return ``target`` if it is a path on this site, else None (no open redirects)."""
     if not target or not target.startswith("/") or target.startswith("//"):
         return None
+    if any(unicodedata.category(ch) == "Cc" for ch in target):
+        return None  # CR, LF and other controls have no place in a Location header
     parts = urlsplit(target)
     return target if not parts.scheme and not parts.netloc and "\\" not in target else None
-
-
-_player, _answer = Player.__table__, Answer.__table__
-
-
-@functools.cache
-def _visit_statement(with_counts: bool):
-    """Return the one read a poster visit needs: the player, their answer, their counters.
-
-    A scan is the busiest request of the day; one statement instead of three halves
-    what it spends in the database layer.
-    """
-    columns = [
-        _player,
-        _answer.c.id.label("answer_id"),
-        _answer.c.given.label("answer_given"),
-        _answer.c.correct.label("answer_correct"),
-        _answer.c.points.label("answer_points"),
-        _answer.c.created_at.label("answer_created_at"),
-    ]
-    if with_counts:
-        columns += [ratelimit.count_column(key, window).label(f"{key}_{window}")
-                    for key in ("player_key", "ip_key") for window in ("current", "previous")]
-    joined = _player.outerjoin(_answer, (_answer.c.player_id == _player.c.id)
-                               & (_answer.c.invider_id == bindparam("invider_id")))
-    return select(*columns).select_from(joined).where(_player.c.id == bindparam("player_id"))
-
-
-def visit_poster(code: str) -> tuple[Invider, StoredAnswer | None]:
-    """Return the invider printed with ``code`` and this player's stored answer, if any.
-
-    Sets ``g.player``; the caller has checked that the session names a player.
-    Refuses with 429 while this player, or their address, guessed too many codes,
-    whether this code is known or not, so a player past the limit learns nothing;
-    counts a miss and 404s an unknown code. A phone that has not joined never gets
-    here: it is sent to the join form first, so it learns nothing about codes.
-    """
-    invider = deck_snapshot().by_code.get(normalise_code(code)[:20])
-    now = time.time()
-    current, previous = ratelimit.windows(MISS_PERIOD, now)
-    player_key = f"miss:p:{session['player_id']}"
-    ip_key = f"miss:ip:{request.remote_addr}"
-    in_database = ratelimit.counted_in_database()
-    row = read(_visit_statement(in_database), {
-        "player_id": session["player_id"], "invider_id": invider.id if invider else None,
-        "player_key": player_key, "ip_key": ip_key, "current": current, "previous": previous,
-    }).first()  # fmt: skip
-    if row is None:
-        # The player was removed: start over as a new phone.
-        session.pop("player_id", None)
-        abort(redirect(url_for("play.join", next=url_for("play.scan", code=code[:20]))))
-    g.player = row
-    limits = [(player_key, MISS_LIMIT), (ip_key, MISS_LIMIT_PER_IP)]
-    counts = None
-    if in_database:
-        counts = {(key, window): getattr(row, f"{name}_{column}")
-                  for key, name in ((player_key, "player_key"), (ip_key, "ip_key"))
-                  for window, column in ((current, "current"), (previous, "previous"))}  # fmt: skip
-    wait = ratelimit.first_retry_after(limits, MISS_PERIOD, now, counts)
-    if wait:
-        abort(429, retry_after=wait)
-    if invider is None:
-        for key, _limit in limits:
-            ratelimit.hit(key, MISS_PERIOD)
-        abort(404)
-    if row.answer_id is None:
-        return invider, None
-    return invider, StoredAnswer(
-        id=row.answer_id, player_id=row.id, invider_id=invider.id, given=row.answer_given,
-        correct=row.answer_correct, points=row.answer_points, created_at=row.answer_created_at,
-    )  # fmt: skip
 
 
 def player_required(view):
@@ -145,6 +115,28 @@ def player_required(view):
         return view(**kwargs)
 
     return wrapped
+
+
+def visit_poster(code: str) -> tuple[Invider, Answer | None]:
+    """Return the invider printed with ``code`` and this player's stored answer, if any.
+
+    Refuses with 429 while this player guessed too many codes, whether this code is
+    known or not, so a player past the limit learns nothing; counts a miss and 404s
+    an unknown code. A phone that has not joined never gets here: it is sent to the
+    join form first, so it learns nothing about codes.
+    """
+    invider = deck_snapshot().by_code.get(normalise_code(code)[:20])
+    miss_key = f"miss:p:{g.player.id}"
+    wait = ratelimit.retry_after(miss_key, MISS_LIMIT, MISS_PERIOD)
+    if wait:
+        abort(429, retry_after=wait)
+    if invider is None:
+        ratelimit.hit(miss_key, MISS_PERIOD)
+        abort(404)
+    stored = db.session.execute(
+        db.select(Answer).filter_by(player_id=g.player.id, invider_id=invider.id)
+    ).scalar_one_or_none()
+    return invider, stored
 
 
 @bp.get("/")
@@ -164,28 +156,25 @@ def typed_code():
 
 
 @bp.get("/i/<code>")
+@player_required
 def scan(code: str):
     """Show the poster's question, the join form first, or the stored result."""
-    if not isinstance(session.get("player_id"), int):
-        return redirect(url_for("play.join", next=url_for("play.scan", code=code[:20])))
     invider, stored = visit_poster(code)
     if stored is not None:
-        return show_result(invider, stored, g.player)
+        return show_result(invider, stored, read_again=True)
     deck = deck_snapshot()
     if not deck.hunt.accepts_answers():
         return render_template("play/not_open.html", hunt=deck.hunt, invider=invider)
-    return render_personal("play/question.html", (invider.code,), {}, hunt=deck.hunt,
-                           invider=invider, total=deck.total)  # fmt: skip
+    return render_template("play/question.html", hunt=deck.hunt, invider=invider, total=deck.total)
 
 
 @bp.post("/i/<code>")
+@player_required
 def answer(code: str):
     """Record the one attempt at this poster and show the result with its fact."""
-    if not isinstance(session.get("player_id"), int):
-        return redirect(url_for("play.join", next=url_for("play.scan", code=code[:20])))
     invider, stored = visit_poster(code)
-    if stored is not None:
-        return show_result(invider, stored)  # a repeated POST shows the one attempt
+    if stored is not None:  # a repeated POST shows the one attempt
+        return show_result(invider, stored, read_again=True)
     if not deck_snapshot().hunt.accepts_answers():
         return closed(invider)
     if invider.choices:
@@ -194,19 +183,21 @@ def answer(code: str):
             abort(400, description=_("Please pick one of the answers shown."))
     else:
         given = " ".join(request.form.get("answer", "").split())
+        if any(unicodedata.category(ch) == "Cc" for ch in given):
+            abort(400, description=_("Please type your answer as plain text."))
         if not given or len(given) > MAX_TYPED_ANSWER:
             abort(400, description=_("Please type an answer (200 characters at most)."))
     try:
         # A concurrent double submit is caught inside, under the write lock.
-        stored, _created, player = record_answer(g.player, invider, given)
+        stored, created = record_answer(g.player, invider, given)
     except AnswersClosed:
         return closed(invider)
     except LookupError:
         abort(404)
     if stored is None:
-        session.pop("player_id", None)
+        session.clear()
         return redirect(url_for("play.join", next=url_for("play.scan", code=invider.code)))
-    return show_result(invider, stored, player)
+    return show_result(invider, stored, read_again=not created)
 
 
 def closed(invider: Invider):
@@ -215,23 +206,25 @@ def closed(invider: Invider):
     return render_template("play/not_open.html", hunt=hunt, invider=invider), 409
 
 
-def show_result(invider: Invider, stored, player=None):
+def show_result(invider: Invider, stored: Answer, read_again: bool = False):
     """Render the result of a stored answer: right or wrong, the answer, the fact.
 
-    ``player`` is given when it was read with the answer; otherwise it is read again,
-    since a player read before this answer was stored holds the old score.
+    The score and rank are the player's as they stand now, this answer included.
+    ``read_again`` when the answer may have been stored by another request after this
+    one read the player (a double submit): their row is read afresh.
     """
-    player = player or player_row(stored.player_id)
+    if read_again:
+        db.session.expire(g.player)
     deck = deck_snapshot()
-    rank = player_rank(player)
-    holes = {"given": stored.given, "found": format_count(player.found),
-             "score": format_count(player.score)}  # fmt: skip
-    if rank is not None:
-        holes["rank"] = format_count(rank)
-    return render_personal(
-        "play/result.html", (invider.code, stored.correct, stored.points, rank is None), holes,
-        hunt=deck.hunt, invider=invider, answer=stored, total=deck.total, rank=None,
-    )  # fmt: skip
+    return render_template(
+        "play/result.html",
+        hunt=deck.hunt,
+        invider=invider,
+        answer=stored,
+        total=deck.total,
+        player=g.player,
+        rank=player_rank(g.player),
+    )
 
 
 @bp.route("/join", methods=["GET", "POST"])
@@ -264,29 +257,40 @@ def join():
             if not hunt.teams:
                 team = None
             if generated:
-                g.player = create_generated_player(name, team, language)
+                player = create_generated_player(name, team, language)
             else:
-                g.player = create_player(name, team)
+                player = create_player(name, team)
         except ValueError as e:
             error = NAME_ERRORS.get(str(e), NAME_ERRORS["empty"])()
         else:
-            log_in(g.player)
+            log_in(player)
             return redirect(target)
     proposal = name if generated and name else suggestions[0]
-    return render_template(
-        "play/join.html", hunt=hunt, error=error, name=name, team=team, next=target,
-        suggestions=suggestions, generated=generated, proposal=proposal,
+    page = render_template(
+        "play/join.html",
+        hunt=hunt,
+        error=error,
+        name=name,
+        team=team,
+        next=target,
+        suggestions=suggestions,
+        generated=generated,
+        proposal=proposal,
         signed_proposal=sign_proposal(proposal),
-    ), (400 if error else 200)  # fmt: skip
+    )
+    return page, (400 if error else 200)
 
 
 def join_limit() -> None:
-    """Count a join attempt for this address; refuse with 429 past the configured ceiling."""
+    """Refuse with 429 once this address made the configured number of new players.
+
+    Only players actually created count (see ``create_player``): a refused name or
+    an empty form costs nothing, so nobody can use up the office's allowance.
+    """
     key = f"join:ip:{request.remote_addr}"
     wait = ratelimit.retry_after(key, int(current_app.config["JOIN_LIMIT_PER_IP"]), JOIN_PERIOD)
     if wait:
         abort(429, retry_after=wait)
-    ratelimit.hit(key, JOIN_PERIOD)
 
 
 def proposal_signer() -> URLSafeSerializer:
@@ -318,28 +322,50 @@ def create_generated_player(name: str, team: str | None, language: str) -> Playe
     raise ValueError("taken")
 
 
-def log_in(player: Player) -> None:
-    """Make this phone play as ``player``; the session holds the player id and the language
-    this phone chose, nothing of whoever played on it before."""
-    language = session.get("lang")
-    session.clear()
-    session["player_id"] = player.id
-    if language:
-        session["lang"] = language
-    session.permanent = True
+def join_key() -> str | None:
+    """Return a fingerprint of this phone's join form: its session's form token.
+
+    A join whose response was lost is sent again with the same session and token; the
+    fingerprint lets it land on the player it created instead of "name already used".
+    """
+    raw = session.get("csrf_token")
+    return hashlib.sha256(raw.encode()).hexdigest() if isinstance(raw, str) else None
 
 
 def create_player(name: str, team: str | None) -> Player:
-    """Insert a player; raise ValueError("taken") if the name is in use ignoring case."""
+    """Insert a player; raise ValueError("taken") if the name is in use ignoring look-alikes.
+
+    A retried join from the same phone gets the player its first attempt created.
+    """
+    fingerprint = join_key()
     begin_write()
-    player = Player(name=name, name_key=name_key(name), team=team)
+    player = Player(name=name, name_key=name_key(name), team=team, join_key=fingerprint)
     db.session.add(player)
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
+        earlier = db.session.execute(
+            db.select(Player).filter_by(name_key=name_key(name))
+        ).scalar_one_or_none()
+        if fingerprint and earlier is not None and earlier.join_key == fingerprint:
+            return earlier
         raise ValueError("taken") from None
+    ratelimit.hit(f"join:ip:{request.remote_addr}", JOIN_PERIOD)
     return player
+
+
+def log_in(player: Player) -> None:
+    """Make this phone play as ``player``; the session holds the player's id and secret and
+    the language this phone chose, nothing of whoever played on it before."""
+    language = session.get("lang")
+    session.clear()
+    session["player_id"] = player.id
+    session["player_secret"] = player.session_secret
+    if language:
+        session["lang"] = language
+    session.permanent = True
+    g.player = player
 
 
 @bp.get("/me")
@@ -347,38 +373,50 @@ def create_player(name: str, team: str | None) -> Player:
 def me():
     """Show the player's collection, facts learned, score, rank and resume link."""
     found = db.session.execute(
-        db.select(Answer, Invider).join(Invider, Answer.invider_id == Invider.id)
-        .where(Answer.player_id == g.player.id).order_by(Invider.number)
-    ).all()  # fmt: skip
-    inviders = db.session.execute(db.select(Invider).order_by(Invider.number)).scalars().all()
+        db.select(Answer, Invider)
+        .join(Invider, Answer.invider_id == Invider.id)
+        .where(Answer.player_id == g.player.id)
+        .order_by(Invider.number)
+    ).all()
+    inviders = sorted(deck_snapshot().by_code.values(), key=lambda invider: invider.number)
     resume_url = qr = None
     if g.player.resume_token:
-        resume_url = url_for("play.resume", token=g.player.resume_token, _external=True)
+        resume_url = public_link("play.resume", token=g.player.resume_token)
         qr = Markup(qr_svg(resume_url, _("QR code of your resume link")))
-    return render_template("play/me.html", hunt=deck_snapshot().hunt, player=g.player, found=found,
-                           inviders=inviders, rank=player_rank(g.player),
-                           resume_url=resume_url, qr=qr)  # fmt: skip
+    return render_template(
+        "play/me.html",
+        hunt=deck_snapshot().hunt,
+        player=g.player,
+        found=found,
+        inviders=inviders,
+        rank=player_rank(g.player),
+        resume_url=resume_url,
+        qr=qr,
+    )
 
 
 @bp.post("/me/resume")
 @player_required
 def new_resume_link():
-    """Create the player's resume link, or replace it, which revokes the old one."""
-    new_resume_token(g.player.id)
+    """Make the player's resume link anew: the old link and every other device stop working."""
+    player = new_resume_token(g.player.id)
+    session["player_secret"] = player.session_secret
     return redirect(url_for("play.me") + "#resume")
 
 
 @bp.route("/resume/<token>", methods=["GET", "POST"])
 def resume(token: str):
     """Ask before continuing as the player of a resume link; only the POST logs in."""
+    hunt = deck_snapshot().hunt
     player = player_by_token(token)
     if player is None:
-        return render_template("play/resume.html", hunt=deck_snapshot().hunt, player=None), 404
+        return render_template("play/resume.html", hunt=hunt, player=None), 404
     if request.method == "POST":
         log_in(player)
         return redirect(url_for("play.me"))
-    return render_template("play/resume.html", hunt=deck_snapshot().hunt, player=player,
-                           token=token, current=g.player)  # fmt: skip
+    return render_template(
+        "play/resume.html", hunt=hunt, player=player, token=token, current=g.player
+    )
 
 
 @bp.post("/lang")
