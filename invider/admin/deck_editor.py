@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func
 
 from invider import deck_edits, deck_toml
@@ -82,10 +82,9 @@ def editor_page(key: str | None, form: dict, errors: EditErrors | None = None,
     invider = (db.session.execute(db.select(Invider).where(Invider.key == key)).scalar_one_or_none()
                if key else None)  # fmt: skip
     total = db.session.execute(db.select(func.count(Invider.id))).scalar_one()
-    with force_locale(hunt.language if hunt else "fr"):
-        preview = render_template("admin/_phone_preview.html", form=form, hunt=hunt,
-                                  number=invider.number if invider else total + 1,
-                                  total=total if invider else total + 1)  # fmt: skip
+    preview = render_template("admin/_phone_preview.html", form=form, hunt=hunt,
+                              number=invider.number if invider else total + 1,
+                              total=total if invider else total + 1)  # fmt: skip
     return render_template("admin/deck_edit.html", key=key, form=form, hunt=hunt,
                            invider=invider, errors=errors or EditErrors(), preview=preview,
                            answers=answers_to(key) if key else 0, stamp=stamp), status  # fmt: skip
@@ -198,8 +197,9 @@ def deck_remove(key: str):
         abort(404)
     count = answers_to(key)
     if count:
-        flash(_("%(key)s cannot be removed: players already answered it (%(count)d answers). "
-                "Edit it instead.", key=key, count=count), "error")  # fmt: skip
+        flash(ngettext("%(key)s cannot be removed: %(num)d player already answered it. Edit it "
+                       "instead.", "%(key)s cannot be removed: %(num)d players already answered "
+                       "it. Edit it instead.", count, key=key), "error")  # fmt: skip
         return redirect(url_for("admin.deck_edit", key=key))
     if len(data["invider"]) == 1:
         flash(_("A deck needs at least one invider."), "error")
