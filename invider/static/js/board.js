@@ -55,7 +55,8 @@
           var value = text(row[col], col);
           if (td.textContent !== value) td.textContent = value;
         }
-        td.className = col === "rank" ? "rank" : col === "who" || col === "name" ? "who" : "num";
+        td.className = col === "rank" ? "rank" : col === "who" || col === "name" ? "who" :
+          columns === TEAM_COLUMNS && col === "score" ? "num total" : "num";
       });
       if (mark) mark(tr, row);
     });
