@@ -16,13 +16,24 @@ from pathlib import Path
 from sqlalchemy import func
 
 from invider.answers import answer_matches
-from invider.models import Answer, Hunt, Invider, begin_write, db
+from invider.database import begin_write
+from invider.models import Answer, Hunt, Invider, db
 
 KEY_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: easy to type
 CODE_LENGTH = 13  # 31**13 > 2**64
 
 HUNT_KEYS = {"title", "language", "teams", "opens_at", "closes_at", "freeze_at", "points"}
+# Learning and privacy options (see invider/echo.py and invider/privacy.py).
+LEARNING_KEYS = {
+    "confidence",
+    "echo_opens_at",
+    "echo_closes_at",
+    "echo_questions",
+    "standings",
+    "retention_days",
+}
+HUNT_KEYS |= LEARNING_KEYS
 INVIDER_KEYS = {
     "key",
     "question",
@@ -74,6 +85,7 @@ class Deck:
     closes_at: datetime | None
     freeze_at: datetime | None
     inviders: list[DeckInvider]
+    learning: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -251,7 +263,7 @@ def validate_deck(data: dict, name: str, lines: _Lines) -> Deck:
         err(hline("teams"), "teams must be distinct")
     points = _points(hunt, hline, err, default=10)
     times = {}
-    for key in ("opens_at", "freeze_at", "closes_at"):
+    for key in ("opens_at", "freeze_at", "closes_at", "echo_opens_at", "echo_closes_at"):
         value = hunt.get(key)
         if value is None:
             times[key] = None
@@ -270,6 +282,7 @@ def validate_deck(data: dict, name: str, lines: _Lines) -> Deck:
     for (k1, v1), (k2, v2) in zip(present, present[1:], strict=False):
         if v1 >= v2:
             err(hline(k2), f"{k2} must come after {k1}")
+    learning = _learning_options(hunt, times, hline, err)
 
     raw_inviders = data.get("invider", [])
     if not isinstance(raw_inviders, list) or not raw_inviders:
@@ -349,8 +362,37 @@ def validate_deck(data: dict, name: str, lines: _Lines) -> Deck:
         teams=teams,
         points=points,
         inviders=inviders,
+        learning=learning,
         **times,
     )
+
+
+def _learning_options(hunt: dict, times: dict, hline, err) -> dict:
+    """Validate the learning and privacy options of ``[hunt]``; pop the echo dates."""
+    options = {"echo_opens_at": times.pop("echo_opens_at"),
+               "echo_closes_at": times.pop("echo_closes_at")}  # fmt: skip
+    confidence = hunt.get("confidence", True)
+    if not isinstance(confidence, bool):
+        err(hline("confidence"), f"confidence must be true or false, not {_kind(confidence)}")
+        confidence = True
+    options["confidence"] = confidence
+    questions = hunt.get("echo_questions", 5)
+    if isinstance(questions, bool) or not isinstance(questions, int) or not 1 <= questions <= 20:
+        err(hline("echo_questions"), "echo_questions must be a whole number from 1 to 20")
+        questions = 5
+    options["echo_questions"] = questions
+    standings = hunt.get("standings", "public")
+    if standings not in ("public", "discreet"):
+        err(hline("standings"), 'standings must be "public" or "discreet"')
+        standings = "public"
+    options["standings"] = standings
+    days = hunt.get("retention_days")
+    if days is not None and (isinstance(days, bool) or not isinstance(days, int)
+                             or not 1 <= days <= 3650):  # fmt: skip
+        err(hline("retention_days"), "retention_days must be a whole number from 1 to 3650")
+        days = None
+    options["retention_days"] = days
+    return options
 
 
 def _accepted(answer: str, accept: list[str], strict: bool) -> bool:
@@ -472,6 +514,8 @@ def load_deck(deck: Deck) -> DeckPlan:
         deck.points,
     )
     hunt.opens_at, hunt.closes_at, hunt.freeze_at = deck.opens_at, deck.closes_at, deck.freeze_at
+    for option, value in deck.learning.items():
+        setattr(hunt, option, value)
     db.session.add(hunt)
     existing = {i.key: i for i in db.session.execute(db.select(Invider)).scalars()}
     for key in plan.removed:
@@ -482,8 +526,7 @@ def load_deck(deck: Deck) -> DeckPlan:
         invider.question, invider.choices, invider.accept = item.question, item.choices, item.accept
         invider.answer, invider.fact, invider.points = item.answer, item.fact, item.points
         invider.topic, invider.location = item.topic, item.location
-        if hasattr(Invider, "strict"):  # the column comes with a later migration
-            invider.strict = item.strict
+        invider.strict = item.strict
         db.session.add(invider)
     db.session.commit()
     return plan
