@@ -15,12 +15,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from invider import decks
-from invider.deck_sheets import CHOICES, key_from
+from invider.deck_columns import CHOICES
+from invider.deck_sheets import key_from
 from invider.decks import Deck, DeckError
 
 FORM = "the editor"  # the "file" name validation messages carry for the editor
-FIELDS = ("key", "question", "choices", "answer", "accept", "strict", "fact", "topic",
-          "location", "points")  # fmt: skip
+FIELDS = (
+    "key",
+    "question",
+    "choices",
+    "answer",
+    "accept",
+    "strict",
+    "fact",
+    "topic",
+    "location",
+    "points",
+)
 
 
 @dataclass
@@ -64,8 +75,7 @@ def form_table(form: Mapping, key: str) -> dict:
         if (form.get(name) or "").strip():
             table[name] = form[name]
     if form.get("mode") == "typed":
-        table["accept"] = [line for line in (form.get("accept") or "").splitlines()
-                           if line.strip()]  # fmt: skip
+        table["accept"] = [line for line in (form.get("accept") or "").splitlines() if line.strip()]
         if (form.get("answer") or "").strip():
             table["answer"] = form["answer"]
         if form.get("strict"):
@@ -84,8 +94,7 @@ def form_table(form: Mapping, key: str) -> dict:
 
 def table_form(table: dict) -> dict:
     """Return the edit form's fields for an ``[[invider]]`` table (its inverse)."""
-    form = {name: table.get(name, "") for name in ("key", "question", "fact", "topic",
-                                                  "location")}  # fmt: skip
+    form = {name: table.get(name, "") for name in ("key", "question", "fact", "topic", "location")}
     choices = table.get("choices", [])
     form["mode"] = "typed" if table.get("accept") else "choices"
     for n in range(1, CHOICES + 1):

@@ -19,96 +19,23 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 from invider import decks
+from invider.deck_columns import (
+    BOOL,
+    HUNT_HEADER,
+    INT,
+    INVIDER_COLUMNS,
+    LIST,
+    NUMBER,
+    SHEETS,
+    TEXT,
+    WHEN,
+    Column,
+    hunt_rows,
+    invider_columns,
+)
 from invider.decks import Deck, DeckError
 
-TEXT, LIST, INT, BOOL, WHEN, NUMBER = "text", "list", "int", "bool", "when", "number"
-CHOICES = 6
 MAX_UNZIPPED = 30 * 1024 * 1024  # a deck is kilobytes; more is a zip bomb, not a deck
-
-
-@dataclass(frozen=True)
-class Column:
-    """A column of the Inviders sheet, or a row of the Hunt sheet."""
-
-    key: str
-    kind: str
-    en: str
-    fr: str
-    help_en: str
-    help_fr: str
-
-    def label(self, language: str) -> str:
-        return self.fr if language == "fr" else self.en
-
-    def help(self, language: str) -> str:
-        return self.help_fr if language == "fr" else self.help_en
-
-
-INVIDER_COLUMNS = (
-    Column("number", NUMBER, "No.", "N°", "Poster number (the row order decides it)",
-           "N° d'affiche (l'ordre des lignes le fixe)"),
-    Column("key", TEXT, "Key", "Clé", "a-z, 0-9, -; never change it once printed",
-           "a-z, 0-9, - ; ne plus la changer une fois imprimée"),
-    Column("question", TEXT, "Question", "Question", "Required", "Obligatoire"),
-    *(Column(f"choice{n}", TEXT, f"Choice {n}", f"Choix {n}",
-             "2 to 6 choices, or accepted answers" if n == 1 else "",
-             "2 à 6 choix, ou des réponses acceptées" if n == 1 else "")
-      for n in range(1, CHOICES + 1)),
-    Column("answer", TEXT, "Answer", "Bonne réponse", "One of the choices",
-           "L'un des choix"),
-    Column("accept", LIST, "Accepted answers", "Réponses acceptées",
-           "Typed answer: forms separated by |", "Réponse tapée : formes séparées par |"),
-    Column("fact", TEXT, "Fact", "Anecdote", "Shown after the answer; required",
-           "Affichée après la réponse ; obligatoire"),
-    Column("topic", TEXT, "Topic", "Thème", "Strategy message (optional)",
-           "Message stratégique (facultatif)"),
-    Column("location", TEXT, "Location", "Emplacement", "Where the poster goes (organisers)",
-           "Où coller l'affiche (organisateurs)"),
-    Column("points", INT, "Points", "Points", "Empty: the hunt's points",
-           "Vide : les points de la chasse"),
-    Column("strict", BOOL, "Strict", "Stricte", "TRUE: exact typed answer only",
-           "VRAI : réponse tapée exacte uniquement"),
-)  # fmt: skip
-
-HUNT_ROWS = (
-    Column("title", TEXT, "Title", "Titre", "Required", "Obligatoire"),
-    Column("language", TEXT, "Language", "Langue", "fr or en", "fr ou en"),
-    Column("teams", LIST, "Teams", "Équipes", "Optional, separated by |",
-           "Facultatif, séparées par |"),
-    Column("opens_at", WHEN, "Opens at", "Ouverture", "Like 2026-03-14T09:00:00+01:00",
-           "Comme 2026-03-14T09:00:00+01:00"),
-    Column("freeze_at", WHEN, "Freeze at", "Gel du classement", "Optional, same form",
-           "Facultatif, même forme"),
-    Column("closes_at", WHEN, "Closes at", "Fermeture", "Same form", "Même forme"),
-    Column("points", INT, "Points", "Points", "For a right answer (default 10)",
-           "Pour une bonne réponse (10 par défaut)"),
-    Column("confidence", BOOL, "Ask confidence", "Demander l'assurance",
-           "TRUE or FALSE", "VRAI ou FAUX"),
-    Column("echo_opens_at", WHEN, "Echo opens at", "Ouverture de l'écho", "Optional",
-           "Facultatif"),
-    Column("echo_closes_at", WHEN, "Echo closes at", "Fermeture de l'écho", "Optional",
-           "Facultatif"),
-    Column("echo_questions", INT, "Echo questions", "Questions de l'écho", "Per player",
-           "Par joueur"),
-    Column("standings", TEXT, "Standings", "Classement", "public or discreet",
-           "public ou discreet"),
-    Column("retention_days", INT, "Retention days", "Jours de conservation",
-           "After the close", "Après la fermeture"),
-)  # fmt: skip
-
-SHEETS = {"inviders": {"en": "Inviders", "fr": "Inviders"}, "hunt": {"en": "Hunt", "fr": "Chasse"}}
-HUNT_HEADER = {"en": ("Setting", "Value", "Help"), "fr": ("Réglage", "Valeur", "Aide")}
-
-
-def invider_columns() -> list[Column]:
-    """Return the Inviders columns this version of the deck format has."""
-    fixed = (NUMBER, "choice")  # not deck keys: the poster number, the choices one a column
-    return [c for c in INVIDER_COLUMNS if c.key in decks.INVIDER_KEYS or c.key.startswith(fixed)]
-
-
-def hunt_rows() -> list[Column]:
-    """Return the Hunt settings this version of the deck format has."""
-    return [c for c in HUNT_ROWS if c.key in decks.HUNT_KEYS]
 
 
 def _names(column: Column) -> set[str]:
@@ -183,15 +110,20 @@ class Cells:
                 row, column = self.hunt_rows[key], HUNT_HEADER[self.language][1]
             elif sheet == self.invider_sheet and row > 1:
                 column = self.label(key)
-        return f'{sheet}, row {row}, column "{column}": {text}' if column else \
-            f"{sheet}, row {row}: {text}"  # fmt: skip
+        return (
+            f'{sheet}, row {row}, column "{column}": {text}'
+            if column
+            else f"{sheet}, row {row}: {text}"
+        )
 
 
 def _plain(text: str, cells: Cells) -> str:
     """Say the validator's TOML wording in a spreadsheet's terms."""
-    text = re.sub(r"\(first at line (\d+)\)",
-                  lambda m: f"(first at row {cells.where.get(int(m.group(1)), ('', '?'))[1]})",
-                  text)  # fmt: skip
+    text = re.sub(
+        r"\(first at line (\d+)\)",
+        lambda m: f"(first at row {cells.where.get(int(m.group(1)), ('', '?'))[1]})",
+        text,
+    )
     for toml, sheet in (
         (" in quotes", ""),
         (', like ["a", "b"]', ", separated by |"),
@@ -252,10 +184,13 @@ def xlsx_sheets(raw: bytes, name: str) -> list[Sheet]:
     except DeckError:
         raise
     except Exception:  # a broken zip, an .xls or .ods renamed: all mean the same to organisers
-        raise DeckError([f"{name}: not an Excel workbook (.xlsx); save it as .xlsx or .csv "
-                         "and upload it again"]) from None  # fmt: skip
-    return [Sheet(ws.title, [tuple(r) for r in ws.iter_rows(values_only=True)])
-            for ws in book.worksheets]  # fmt: skip
+        raise DeckError(
+            [f"{name}: not an Excel workbook (.xlsx); save it as .xlsx or .csv and upload it again"]
+        ) from None
+    return [
+        Sheet(ws.title, [tuple(r) for r in ws.iter_rows(values_only=True)])
+        for ws in book.worksheets
+    ]
 
 
 def csv_sheet(raw: bytes, name: str) -> Sheet:
@@ -278,10 +213,12 @@ def csv_sheet(raw: bytes, name: str) -> Sheet:
 def deck_from_sheets(sheets: list[Sheet], hunt: dict | None, name: str) -> tuple[dict, Deck]:
     """Build deck data from the sheets, validate it, and return the data and the Deck."""
     by_name = {_fold(s.name): s for s in sheets}
-    inviders = next((by_name[_fold(n)] for n in SHEETS["inviders"].values()
-                     if _fold(n) in by_name), None)  # fmt: skip
-    hunt_sheet = next((by_name[_fold(n)] for n in SHEETS["hunt"].values()
-                       if _fold(n) in by_name), None)  # fmt: skip
+    inviders = next(
+        (by_name[_fold(n)] for n in SHEETS["inviders"].values() if _fold(n) in by_name), None
+    )
+    hunt_sheet = next(
+        (by_name[_fold(n)] for n in SHEETS["hunt"].values() if _fold(n) in by_name), None
+    )
     if inviders is None and len(sheets) == 1:
         inviders = sheets[0]  # a CSV file, or a workbook whose one sheet was renamed
     if inviders is None:
@@ -297,8 +234,12 @@ def deck_from_sheets(sheets: list[Sheet], hunt: dict | None, name: str) -> tuple
     elif hunt is not None:
         table = dict(hunt)
     else:
-        raise DeckError([f"{name}: no Hunt sheet; a .csv file holds only the inviders, so load "
-                         "a deck first or use the .xlsx template"])  # fmt: skip
+        raise DeckError(
+            [
+                f"{name}: no Hunt sheet; a .csv file holds only the inviders, so load "
+                "a deck first or use the .xlsx template"
+            ]
+        )
     data = {"hunt": table, "invider": read_inviders(inviders, cells, errors)}
     flagged = {number for number, _ in errors}
     messages = [cells.locate(f"{name}:{number}: {text}") for number, text in errors]
@@ -369,8 +310,9 @@ def read_inviders(sheet: Sheet, cells: Cells, errors: list) -> list[dict]:
     helps = {_fold(c.help(lang)) for c in known for lang in ("en", "fr") if c.help(lang)}
     tables, keys = [], set()
     for row, values in enumerate(sheet.rows[1:], start=2):
-        filled = {i: v for i, v in enumerate(values)
-                  if i in columns and v is not None and str(v).strip()}  # fmt: skip
+        filled = {
+            i: v for i, v in enumerate(values) if i in columns and v is not None and str(v).strip()
+        }
         if not filled or (row == 2 and all(_fold(v) in helps for v in filled.values())):
             continue  # an empty row, or the help row under the headings
         cells.invider_rows.append(row)
@@ -418,8 +360,13 @@ def convert(value, kind: str, at: int, errors: list):
         if isinstance(value, datetime) and value.time() == time(0):
             value = value.date()  # what the organiser typed was a day, not midnight
         shown = value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
-        errors.append((at, f"the spreadsheet turned this cell into a date ({shown}); format "
-                           "the column as text and type it again"))  # fmt: skip
+        errors.append(
+            (
+                at,
+                f"the spreadsheet turned this cell into a date ({shown}); format "
+                "the column as text and type it again",
+            )
+        )
         return shown
     if kind == TEXT:
         return _text(value)
@@ -435,8 +382,18 @@ def convert(value, kind: str, at: int, errors: list):
             return int(value)
         return value
     if kind == BOOL:
-        words = {"true": True, "vrai": True, "yes": True, "oui": True, "1": True,
-                 "false": False, "faux": False, "no": False, "non": False, "0": False}  # fmt: skip
+        words = {
+            "true": True,
+            "vrai": True,
+            "yes": True,
+            "oui": True,
+            "1": True,
+            "false": False,
+            "faux": False,
+            "no": False,
+            "non": False,
+            "0": False,
+        }
         return words.get(_fold(value), value) if not isinstance(value, bool) else value
     if kind == WHEN and isinstance(value, str):
         try:

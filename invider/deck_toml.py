@@ -16,8 +16,17 @@ from invider.models import Hunt, Invider, db
 
 # The order keys are written in, as the README shows them; later keys follow in any order.
 HUNT_ORDER = ("title", "language", "teams", "opens_at", "freeze_at", "closes_at", "points")
-INVIDER_ORDER = ("key", "question", "choices", "answer", "accept", "fact", "topic", "location",
-                 "points")  # fmt: skip
+INVIDER_ORDER = (
+    "key",
+    "question",
+    "choices",
+    "answer",
+    "accept",
+    "fact",
+    "topic",
+    "location",
+    "points",
+)
 
 
 def data_from_db() -> dict | None:
@@ -65,5 +74,5 @@ def ordered(keys, order: tuple[str, ...]) -> list[str]:
 
 def dumps(data: dict) -> str:
     """Return deck data as the text of a TOML deck file."""
-    header = "# Written by Invider; the format is described in README.md, \"Deck format\".\n\n"
+    header = '# Written by Invider; the format is described in README.md, "Deck format".\n\n'
     return header + tomli_w.dumps(data)

@@ -15,7 +15,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from invider.deck_sheets import (
+from invider.deck_columns import (
     BOOL,
     CHOICES,
     HUNT_HEADER,
@@ -37,8 +37,7 @@ HEADING, HELP = Font(bold=True), Font(italic=True, color="555555")
 def workbook_bytes(data: dict | None, language: str = "fr") -> bytes:
     """Return the deck (or, for None, an empty template) as the bytes of an .xlsx file."""
     hunt = (data or {}).get("hunt", {"language": language})
-    language = hunt.get("language", language) if hunt.get("language") in ("fr", "en") else \
-        language  # fmt: skip
+    language = hunt.get("language", language) if hunt.get("language") in ("fr", "en") else language
     book = Workbook()
     inviders = book.active
     inviders.title = SHEETS["inviders"][language]

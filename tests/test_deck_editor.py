@@ -27,8 +27,10 @@ def form_of(client, key: str) -> dict:
     checked = re.search(r'name="correct" value="(\d)" id="correct\d" checked', html)
     fields["correct"] = checked.group(1) if checked else ""
     fields.pop("csrf_token", None)
-    return {k: v.replace("&#39;", "'").replace("&#34;", '"').replace("&amp;", "&")
-            for k, v in fields.items()}  # fmt: skip
+    return {
+        k: v.replace("&#39;", "'").replace("&#34;", '"').replace("&amp;", "&")
+        for k, v in fields.items()
+    }
 
 
 def invider(app, key: str) -> Invider | None:
@@ -41,8 +43,12 @@ def invider(app, key: str) -> Invider | None:
 
 def audit_log(app) -> list[tuple[str, str]]:
     with app.app_context():
-        return [tuple(r) for r in db.session.execute(
-            db.select(AuditEntry.action, AuditEntry.detail).order_by(AuditEntry.id))]  # fmt: skip
+        return [
+            tuple(r)
+            for r in db.session.execute(
+                db.select(AuditEntry.action, AuditEntry.detail).order_by(AuditEntry.id)
+            )
+        ]
 
 
 def test_edit_a_question_keeps_its_code_and_answers_and_is_logged(app, admin_client, play):
@@ -55,14 +61,16 @@ def test_edit_a_question_keeps_its_code_and_answers_and_is_logged(app, admin_cli
     assert response.status_code == 302
     after = invider(app, "launch")
     assert (after.question, after.code, after.number) == (
-        "Since when has the store been online?", before.code, before.number)  # fmt: skip
+        "Since when has the store been online?",
+        before.code,
+        before.number,
+    )
     with app.app_context():
         assert db.session.execute(db.select(db.func.count(Answer.id))).scalar_one() == 1
     assert audit_log(app)[-1][0] == "deck.edit"
     assert audit_log(app)[-1][1].startswith("launch: question changed")
     page = admin_client.get("/admin/deck").get_data(as_text=True)
     assert "launch: question changed" in page
-
 
 
 def test_a_player_scanning_the_edited_poster_sees_the_new_text(app, admin_client, play):
@@ -76,16 +84,20 @@ def test_a_player_scanning_the_edited_poster_sees_the_new_text(app, admin_client
     assert 'value="73"' in page
 
 
-@pytest.mark.parametrize(("change", "field", "message"), [
-    ({"question": "  "}, "question", "This field is required."),
-    ({"choice2": "", "choice3": ""}, "choices", "Give 2 to 6 choices."),
-    ({"choice2": "July 2015"}, "choices", "The choices must all be different."),
-    ({"correct": ""}, "choices", "Pick the right answer."),
-    ({"points": "lots"}, "points", "Points: a whole number from 1 to 1000."),
-    ({"mode": "typed", "accept": ""}, "accept", "Give at least one accepted answer."),
-])  # fmt: skip
-def test_a_refused_edit_says_why_next_to_the_field_and_changes_nothing(app, admin_client,
-                                                                       change, field, message):  # fmt: skip
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"question": "  "}, "question", "This field is required."),
+        ({"choice2": "", "choice3": ""}, "choices", "Give 2 to 6 choices."),
+        ({"choice2": "July 2015"}, "choices", "The choices must all be different."),
+        ({"correct": ""}, "choices", "Pick the right answer."),
+        ({"points": "lots"}, "points", "Points: a whole number from 1 to 1000."),
+        ({"mode": "typed", "accept": ""}, "accept", "Give at least one accepted answer."),
+    ],
+)
+def test_a_refused_edit_says_why_next_to_the_field_and_changes_nothing(
+    app, admin_client, change, field, message
+):
     before = invider(app, "launch")
     fields = {**form_of(admin_client, "launch"), **change}
     response = post(admin_client, "/admin/deck/edit/launch", fields, page="/admin/deck/edit/launch")
@@ -94,11 +106,15 @@ def test_a_refused_edit_says_why_next_to_the_field_and_changes_nothing(app, admi
     assert f'id="{field}-error" data-error-for="{field}" aria-live="polite">{message}</p>' in html
     target = "choice1" if field == "choices" else field
     assert f'<a href="#{target}">' in html  # the summary links to the field
-    assert re.search(rf'id="{field}"[^>]*aria-describedby="{field}-error" aria-invalid="true"',
-                     html)  # fmt: skip
+    assert re.search(
+        rf'id="{field}"[^>]*aria-describedby="{field}-error" aria-invalid="true"', html
+    )
     after = invider(app, "launch")
     assert (after.question, after.choices, after.points) == (
-        before.question, before.choices, before.points)  # fmt: skip
+        before.question,
+        before.choices,
+        before.points,
+    )
     assert audit_log(app) == []
 
 
@@ -109,15 +125,18 @@ def test_the_live_check_answers_the_same_messages_as_json(admin_client):
     assert response.get_json() == {"fields": {"fact": ["This field is required."]}, "general": []}
     fields["fact"] = "Fine."
     assert post(admin_client, "/admin/deck/check", fields).get_json() == {
-        "fields": {}, "general": []}  # fmt: skip
+        "fields": {},
+        "general": [],
+    }
 
 
 def test_the_editor_speaks_french(app, admin_client):
     with admin_client.session_transaction() as session:
         session["lang"] = "fr"
     fields = {**form_of(admin_client, "launch"), "fact": ""}
-    html = post(admin_client, "/admin/deck/edit/launch", fields,
-                page="/admin/deck/edit/launch").get_data(as_text=True)  # fmt: skip
+    html = post(
+        admin_client, "/admin/deck/edit/launch", fields, page="/admin/deck/edit/launch"
+    ).get_data(as_text=True)
     assert "Ce champ est obligatoire." in html
     assert "Aperçu sur téléphone" in html
 
@@ -126,21 +145,35 @@ def test_a_form_left_open_while_someone_else_saved_is_refused(app, admin_client)
     stale = form_of(admin_client, "launch")
     fresh = {**stale, "fact": "Changed first."}
     post(admin_client, "/admin/deck/edit/launch", fresh, page="/admin/deck/edit/launch")
-    response = post(admin_client, "/admin/deck/edit/launch", {**stale, "topic": "Mine"},
-                    page="/admin/deck/edit/launch")  # fmt: skip
+    response = post(
+        admin_client,
+        "/admin/deck/edit/launch",
+        {**stale, "topic": "Mine"},
+        page="/admin/deck/edit/launch",
+    )
     assert response.status_code == 409
     assert "Someone else changed this invider meanwhile" in response.get_data(as_text=True)
     assert invider(app, "launch").fact == "Changed first."
 
 
 def test_add_an_invider_with_a_key_made_from_its_question(app, admin_client):
-    fields = {"mode": "typed", "question": "Combien d'agences ?", "accept": "900\nneuf cents",
-              "fact": "900 agences.", "points": "", "key": ""}  # fmt: skip
+    fields = {
+        "mode": "typed",
+        "question": "Combien d'agences ?",
+        "accept": "900\nneuf cents",
+        "fact": "900 agences.",
+        "points": "",
+        "key": "",
+    }
     response = post(admin_client, "/admin/deck/new", fields, page="/admin/deck/new")
     assert response.status_code == 302
     added = invider(app, "combien-d-agences")
     assert (added.number, added.accept, added.answer, added.points) == (
-        4, ["900", "neuf cents"], "900", 10)  # fmt: skip
+        4,
+        ["900", "neuf cents"],
+        "900",
+        10,
+    )
     assert len(added.code) >= 13
     assert audit_log(app)[-1][0] == "deck.add"
 
@@ -150,9 +183,14 @@ def test_move_renumbers_posters_and_keeps_codes(app, admin_client):
     response = post(admin_client, "/admin/deck/move/partners", {"direction": "up"})
     assert response.status_code == 302
     assert [(invider(app, k).number, invider(app, k).code) for k in codes] == [
-        (1, codes["launch"]), (3, codes["services"]), (2, codes["partners"])]  # fmt: skip
-    assert audit_log(app)[-1] == ("deck.move", "partners: now poster 2 (0 added, 2 changed, "
-                                  "0 removed, 1 unchanged)")  # fmt: skip
+        (1, codes["launch"]),
+        (3, codes["services"]),
+        (2, codes["partners"]),
+    ]
+    assert audit_log(app)[-1] == (
+        "deck.move",
+        "partners: now poster 2 (0 added, 2 changed, 0 removed, 1 unchanged)",
+    )
     post(admin_client, "/admin/deck/move/launch", {"direction": "up"})  # already first
     assert invider(app, "launch").number == 1
 
@@ -170,32 +208,43 @@ def test_removing_an_answered_invider_is_refused_with_the_reason(app, admin_clie
     assert audit_log(app)[-1][0] == "deck.remove"
 
 
-def test_downloads_give_the_deck_back_as_toml_and_as_a_spreadsheet(app, admin_client, tmp_path):
-    import tomllib
-
-    from conftest import SMALL_DECK
+def test_downloads_give_the_deck_back_as_toml_and_as_a_spreadsheet(
+    app, admin_client, tmp_path, deck_file
+):
+    from test_deck_sheets import same_deck
 
     from invider.deck_sheets import read_sheet
+    from invider.decks import read_deck
 
     toml = admin_client.get("/admin/deck.toml")
     assert toml.status_code == 200
     assert toml.headers["Content-Disposition"] == 'attachment; filename="test-hunt.toml"'
-    assert tomllib.loads(toml.get_data(as_text=True)) == tomllib.loads(SMALL_DECK)
+    (tmp_path / "d.toml").write_bytes(toml.data)
+    assert same_deck(read_deck(tmp_path / "d.toml"), read_deck(deck_file))
     xlsx = admin_client.get("/admin/deck.xlsx")
     assert xlsx.mimetype.endswith("spreadsheetml.sheet")
     (tmp_path / "d.xlsx").write_bytes(xlsx.data)
-    assert read_sheet(tmp_path / "d.xlsx")[0] == tomllib.loads(SMALL_DECK)
+    assert same_deck(read_sheet(tmp_path / "d.xlsx")[1], read_deck(deck_file))
     template = admin_client.get("/admin/deck-template.xlsx")
     assert template.headers["Content-Disposition"] == 'attachment; filename="invider-template.xlsx"'
     page = admin_client.get("/admin/deck").get_data(as_text=True)
-    for link in ("/admin/deck.toml", "/admin/deck.xlsx", "/admin/deck-template.xlsx",
-                 "/admin/deck/new", "/admin/deck/edit/launch"):  # fmt: skip
+    for link in (
+        "/admin/deck.toml",
+        "/admin/deck.xlsx",
+        "/admin/deck-template.xlsx",
+        "/admin/deck/new",
+        "/admin/deck/edit/launch",
+    ):
         assert f'href="{link}"' in page
 
 
 def upload(client, data: bytes, name: str):
-    return post(client, "/admin/deck/upload", {"deck": (io.BytesIO(data), name)},
-                content_type="multipart/form-data")  # fmt: skip
+    return post(
+        client,
+        "/admin/deck/upload",
+        {"deck": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
 
 
 def stash_entries(app) -> list:
@@ -228,8 +277,9 @@ def test_a_spreadsheet_upload_previews_applies_and_leaves_no_preview_behind(app,
     data["invider"][1]["question"] = ""
     response = upload(admin_client, workbook_bytes(data), "deck.xlsx")
     assert response.status_code == 400
-    assert ('Inviders, row 4, column "Question": missing question'
-            in html.unescape(response.get_data(as_text=True)))  # fmt: skip
+    assert 'Inviders, row 4, column "Question": missing question' in html.unescape(
+        response.get_data(as_text=True)
+    )
     assert stash_entries(app) == []
 
 
@@ -250,7 +300,8 @@ def test_other_files_are_refused_at_upload(admin_client):
     response = upload(admin_client, b"%PDF", "deck.pdf")
     assert response.status_code == 302
     assert "A deck is a .toml, .xlsx or .csv file." in admin_client.get("/admin/deck").get_data(
-        as_text=True)  # fmt: skip
+        as_text=True
+    )
 
 
 def test_editor_pages_need_an_organiser(client):

@@ -12,6 +12,7 @@ import re
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from markupsafe import Markup
 from sqlalchemy import func
 
 from invider import deck_edits, deck_toml
@@ -32,8 +33,10 @@ MESSAGES = (
     (r"^missing answer|is not one of the choices", lambda: _("Pick the right answer.")),
     (r"^missing choices", lambda: _("Give 2 to 6 choices, or the accepted answers.")),
     (r"^accept must list", lambda: _("Give at least one accepted answer.")),
-    (r"would not be accepted", lambda: _("The answer shown must be one of the accepted "
-                                         "answers.")),  # fmt: skip
+    (
+        r"would not be accepted",
+        lambda: _("The answer shown must be one of the accepted answers."),
+    ),
     (r"^points must be", lambda: _("Points: a whole number from 1 to 1000.")),
     (r"may only use a-z", lambda: _("The key may only use a-z, 0-9 and '-' (60 at most).")),
     (r"^duplicate key", lambda: _("Another invider already has this key.")),
@@ -47,8 +50,9 @@ def say(message: str) -> str:
 
 def said(errors: EditErrors) -> EditErrors:
     """Return ``errors`` with every message in the organiser's language."""
-    return EditErrors({k: [say(m) for m in v] for k, v in errors.fields.items()},
-                      [say(m) for m in errors.general])  # fmt: skip
+    return EditErrors(
+        {k: [say(m) for m in v] for k, v in errors.fields.items()}, [say(m) for m in errors.general]
+    )
 
 
 def live_data() -> dict:
@@ -62,9 +66,10 @@ def live_data() -> dict:
 def answers_to(key: str) -> int:
     """Count the answers recorded for the invider ``key``."""
     return db.session.execute(
-        db.select(func.count(Answer.id)).join(Invider, Answer.invider_id == Invider.id)
+        db.select(func.count(Answer.id))
+        .join(Invider, Answer.invider_id == Invider.id)
         .where(Invider.key == key)
-    ).scalar_one()  # fmt: skip
+    ).scalar_one()
 
 
 def commit(deck, action: str, detail: str) -> None:
@@ -75,19 +80,41 @@ def commit(deck, action: str, detail: str) -> None:
     db.session.commit()
 
 
-def editor_page(key: str | None, form: dict, errors: EditErrors | None = None,
-                status: int = 200, stamp: str = ""):  # fmt: skip
+def editor_page(
+    key: str | None,
+    form: dict,
+    errors: EditErrors | None = None,
+    status: int = 200,
+    stamp: str = "",
+):
     """Render the edit form of one invider (or of a new one) with its phone preview."""
     hunt = Hunt.current()
-    invider = (db.session.execute(db.select(Invider).where(Invider.key == key)).scalar_one_or_none()
-               if key else None)  # fmt: skip
+    invider = (
+        db.session.execute(db.select(Invider).where(Invider.key == key)).scalar_one_or_none()
+        if key
+        else None
+    )
     total = db.session.execute(db.select(func.count(Invider.id))).scalar_one()
-    preview = render_template("admin/_phone_preview.html", form=form, hunt=hunt,
-                              number=invider.number if invider else total + 1,
-                              total=total if invider else total + 1)  # fmt: skip
-    return render_template("admin/deck_edit.html", key=key, form=form, hunt=hunt,
-                           invider=invider, errors=errors or EditErrors(), preview=preview,
-                           answers=answers_to(key) if key else 0, stamp=stamp), status  # fmt: skip
+    preview = Markup(
+        render_template(
+            "admin/_phone_preview.html",
+            form=form,
+            hunt=hunt,
+            number=invider.number if invider else total + 1,
+            total=total if invider else total + 1,
+        )
+    )
+    return render_template(
+        "admin/deck_edit.html",
+        key=key,
+        form=form,
+        hunt=hunt,
+        invider=invider,
+        errors=errors or EditErrors(),
+        preview=preview,
+        answers=answers_to(key) if key else 0,
+        stamp=stamp,
+    ), status
 
 
 @bp.get("/deck/edit/<key>")
@@ -114,8 +141,11 @@ def deck_save(key: str):
     form = request.form.to_dict()
     current = deck_edits.fingerprint(before)
     if form.get("stamp") != current:
-        errors = EditErrors(general=[_("Someone else changed this invider meanwhile. Check "
-                                       "your changes and save again.")])  # fmt: skip
+        errors = EditErrors(
+            general=[
+                _("Someone else changed this invider meanwhile. Check your changes and save again.")
+            ]
+        )
         return editor_page(key, form, errors, 409, stamp=current)
     table = deck_edits.form_table(form, key)
     try:
@@ -183,8 +213,14 @@ def deck_move(key: str):
     if deck is not None:
         number = deck_edits.index_of(data, key) + 1
         commit(deck, "deck.move", f"{key}: now poster {number}")
-        flash(_("%(key)s is now poster %(number)d: reprint the posters whose number changed.",
-                key=key, number=number), "ok")  # fmt: skip
+        flash(
+            _(
+                "%(key)s is now poster %(number)d: reprint the posters whose number changed.",
+                key=key,
+                number=number,
+            ),
+            "ok",
+        )
     return redirect(url_for("admin.deck", _anchor=f"invider-{key}"))
 
 
@@ -197,9 +233,15 @@ def deck_remove(key: str):
         abort(404)
     count = answers_to(key)
     if count:
-        flash(ngettext("%(key)s cannot be removed: %(num)d player already answered it. Edit it "
-                       "instead.", "%(key)s cannot be removed: %(num)d players already answered "
-                       "it. Edit it instead.", count, key=key), "error")  # fmt: skip
+        flash(
+            ngettext(
+                "%(key)s cannot be removed: %(num)d player already answered it. Edit it instead.",
+                "%(key)s cannot be removed: %(num)d players already answered it. Edit it instead.",
+                count,
+                key=key,
+            ),
+            "error",
+        )
         return redirect(url_for("admin.deck_edit", key=key))
     if len(data["invider"]) == 1:
         flash(_("A deck needs at least one invider."), "error")
@@ -225,16 +267,22 @@ def download_name(suffix: str) -> str:
 def deck_download_toml():
     """Download the loaded deck as TOML, for the questions/ folder."""
     text = deck_toml.dumps(live_data())
-    return Response(text, mimetype="application/toml", headers={
-        "Content-Disposition": f'attachment; filename="{download_name(".toml")}"'})  # fmt: skip
+    return Response(
+        text,
+        mimetype="application/toml",
+        headers={"Content-Disposition": f'attachment; filename="{download_name(".toml")}"'},
+    )
 
 
 @bp.get("/deck.xlsx")
 @admin_required
 def deck_download_xlsx():
     """Download the loaded deck as a spreadsheet to edit and upload again."""
-    return Response(workbook_bytes(live_data()), mimetype=XLSX, headers={
-        "Content-Disposition": f'attachment; filename="{download_name(".xlsx")}"'})  # fmt: skip
+    return Response(
+        workbook_bytes(live_data()),
+        mimetype=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{download_name(".xlsx")}"'},
+    )
 
 
 @bp.get("/deck-template.xlsx")
@@ -245,5 +293,8 @@ def deck_template_xlsx():
     language = request.args.get("lang") or (hunt.language if hunt else "fr")
     language = language if language in ("fr", "en") else "fr"
     name = "invider-modele.xlsx" if language == "fr" else "invider-template.xlsx"
-    return Response(workbook_bytes(None, language), mimetype=XLSX, headers={
-        "Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+    return Response(
+        workbook_bytes(None, language),
+        mimetype=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
