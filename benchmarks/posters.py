@@ -57,16 +57,20 @@ def main() -> int:
         ("posters.pdf", pdf_mb, TARGET_PDF_MB, "MB"),
         ("peak RSS", rss_mb, TARGET_RSS_MB, "MB"),
     ]
-    print(f"{INVIDERS} inviders, {printed.poster_pages} poster pages,"
-          f" {printed.sticker_pages} sticker pages, {printed.placement_pages} placement pages")
+    print(
+        f"{INVIDERS} inviders, {printed.poster_pages} poster pages,"
+        f" {printed.sticker_pages} sticker pages, {printed.placement_pages} placement pages"
+    )
     # CPU time tells a slow machine from a busy one: wall time alone varies with the load.
     print(f"CPU time {cpu:.2f} s; all PDFs {pdfs_mb:.2f} MB; png/ {pngs_mb:.1f} MB")
     failed = False
     for name, value, target, unit in rows:
         ok = value <= target
         failed |= not ok
-        print(f"{name:12} {value:8.2f} {unit:2} target <= {target:g} {unit:2} "
-              f"{'pass' if ok else 'FAIL'}")
+        print(
+            f"{name:12} {value:8.2f} {unit:2} target <= {target:g} {unit:2} "
+            f"{'pass' if ok else 'FAIL'}"
+        )
     return 1 if failed else 0
 
 

@@ -158,8 +158,9 @@ class PdfCanvas:
         for col, row, w, h in merged_cells(grid):
             self.pdf.rect(x + col * cell, y + row * cell, w * cell, h * cell, style="F")
 
-    def frame(self, x: float, y: float, w: float, h: float, colour: str, width: float,
-              dash: float = 0) -> None:  # fmt: skip
+    def frame(
+        self, x: float, y: float, w: float, h: float, colour: str, width: float, dash: float = 0
+    ) -> None:
         """Stroke a rectangle's outline, dashed when ``dash`` is given (in mm)."""
         self.pdf.set_draw_color(*ImageColor.getrgb(colour)[:3])
         self.pdf.set_line_width(width)
@@ -167,8 +168,16 @@ class PdfCanvas:
         self.pdf.rect(x, y, w, h, style="D")
         self.pdf.set_dash_pattern()
 
-    def text(self, x: float, top: float, text: str, size: float, colour: str,
-             bold: bool = True, align: str = "l") -> None:  # fmt: skip
+    def text(
+        self,
+        x: float,
+        top: float,
+        text: str,
+        size: float,
+        colour: str,
+        bold: bool = True,
+        align: str = "l",
+    ) -> None:
         """Write one line whose line box starts at ``top``; ``align`` is l, c or r of ``x``."""
         self.pdf.set_font("Inter", "B" if bold else "", size)
         self.pdf.set_text_color(*ImageColor.getrgb(colour)[:3])
@@ -210,8 +219,9 @@ def _text_mask(text: str, size_px: int, bold: bool, anchor: str) -> tuple[Image.
 class ImageCanvas:
     """The same drawing as :class:`PdfCanvas` on one page image, for PNG files."""
 
-    def __init__(self, size: tuple[float, float], dpi: int = 300,
-                 reuse: Image.Image | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, size: tuple[float, float], dpi: int = 300, reuse: Image.Image | None = None
+    ) -> None:
         self.dpi = dpi
         pixels = (self.px(size[0]), self.px(size[1]))
         if reuse is not None and reuse.size == pixels:
@@ -241,8 +251,9 @@ class ImageCanvas:
         for col, row, w, h in merged_cells(grid):
             self.rect(x + col * cell, y + row * cell, w * cell, h * cell, colour)
 
-    def frame(self, x: float, y: float, w: float, h: float, colour: str, width: float,
-              dash: float = 0) -> None:  # fmt: skip
+    def frame(
+        self, x: float, y: float, w: float, h: float, colour: str, width: float, dash: float = 0
+    ) -> None:
         """Stroke a rectangle's outline, dashed when ``dash`` is given (in mm)."""
         ink, line = ImageColor.getrgb(colour)[:3], max(1, self.px(width))
         left, top, right, bottom = self.px(x), self.px(y), self.px(x + w), self.px(y + h)
@@ -257,8 +268,16 @@ class ImageCanvas:
             for a in (left, right):
                 self.draw.line((a, b, a, min(b + step, bottom)), fill=ink, width=line)
 
-    def text(self, x: float, top: float, text: str, size: float, colour: str,
-             bold: bool = True, align: str = "l") -> None:  # fmt: skip
+    def text(
+        self,
+        x: float,
+        top: float,
+        text: str,
+        size: float,
+        colour: str,
+        bold: bool = True,
+        align: str = "l",
+    ) -> None:
         """Write one line whose line box starts at ``top``; ``align`` is l, c or r of ``x``."""
         anchor = {"l": "ls", "c": "ms", "r": "rs"}[align]
         mask, left, up = _text_mask(text, round(size * self.dpi / 72), bold, anchor)

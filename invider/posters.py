@@ -9,6 +9,7 @@ layout, to reprint a torn one.
 from __future__ import annotations
 
 import csv
+import hashlib
 import ipaddress
 import re
 from collections.abc import Sequence
@@ -24,6 +25,8 @@ from invider.drawing import ImageCanvas, PdfCanvas
 from invider.exports import neutralise
 from invider.sheets import MONO, Inks, Sheet, format_code
 
+LAYOUT = 2  # changes when the sheets change, so that files rendered before are redrawn
+STAMP = ".rendered-for"
 PAPERS = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}
 KEY_RE = re.compile(r"[a-z0-9-]+")
 CODE_RE = re.compile(r"[a-z0-9]+")
@@ -43,7 +46,7 @@ TEXTS = {
         "columns": ("Posé", "N°", "Invider", "Clé / code", "Emplacement", "Thème"),
     },
     "en": {
-        "scan": "Scan me!",
+        "scan": "Scan\u00a0me!",
         "camera": "with your phone's camera",
         "hint": "No QR? Type this code on the home page of",
         "start": "Start here",
@@ -143,6 +146,18 @@ def _label(deck: PosterDeck, item: PosterItem) -> str:
     return f"{_sheet(deck, 'http://x', 'a4', MONO).number(item.number)} / {len(deck.items)}"
 
 
+def printables_stamp(
+    deck: PosterDeck, public_url: str, *, paper: str = "a4", mono: bool = False
+) -> str:
+    """Return a digest of what a folder of printables is rendered from.
+
+    :func:`render_printables` writes it into ``.rendered-for``, so the control room knows
+    whether the files in the folder, from the command line or its own, are still current.
+    """
+    base = check_public_url(public_url, allow_local=True)
+    return hashlib.sha256(repr((LAYOUT, deck, base, paper, mono)).encode()).hexdigest()
+
+
 def _sheet(deck: PosterDeck, base: str, paper: str, inks: Inks) -> Sheet:
     total = max([len(deck.items), *(item.number for item in deck.items)])
     return Sheet(deck.title, TEXTS[deck.language], PAPERS[paper], base, inks, total)
@@ -167,10 +182,9 @@ def _check(deck: PosterDeck, paper: str) -> None:
             raise PosterError(f"poster code {item.code!r} of {item.key!r} is not valid")
 
 
-
-
-def _write_posters(sheet: Sheet, items: Sequence[PosterItem], path: Path,
-                   pngs: Sequence[Path]) -> int:  # fmt: skip
+def _write_posters(
+    sheet: Sheet, items: Sequence[PosterItem], path: Path, pngs: Sequence[Path]
+) -> int:
     """Write posters.pdf and each poster's PNG, drawn by the same layout."""
     posters = PdfCanvas(sheet.size, sheet.title)
     # PNG encoding releases the GIL: the next poster is drawn while one is encoded, and
@@ -199,8 +213,10 @@ def _write_png(canvas: ImageCanvas, path: Path) -> int:
 def _write_stickers(sheet: Sheet, items: Sequence[PosterItem], path: Path) -> int:
     stickers = PdfCanvas(sheet.size, sheet.title)
     for start in range(0, len(items), 6):
-        rows = [(i.number, i.key, poster_url(sheet.base, i.code), format_code(i.code))
-                for i in items[start : start + 6]]  # fmt: skip
+        rows = [
+            (i.number, i.key, poster_url(sheet.base, i.code), format_code(i.code))
+            for i in items[start : start + 6]
+        ]
         sheets.sticker_sheet(stickers, sheet, rows)
     stickers.save(path)
     return stickers.pages
@@ -229,9 +245,16 @@ def _write_csv(sheet: Sheet, items: Sequence[PosterItem], path: Path) -> None:
         writer = csv.writer(file)
         writer.writerow(["number", "key", "code", "location", "topic", "url"])
         for item in items:
-            writer.writerow([item.number, neutralise(item.key), item.code,
-                             neutralise(item.location), neutralise(item.topic),
-                             poster_url(sheet.base, item.code)])  # fmt: skip
+            writer.writerow(
+                [
+                    item.number,
+                    neutralise(item.key),
+                    item.code,
+                    neutralise(item.location),
+                    neutralise(item.topic),
+                    poster_url(sheet.base, item.code),
+                ]
+            )
 
 
 def render_poster_png(
@@ -239,8 +262,9 @@ def render_poster_png(
 ) -> bytes:
     """Return one poster as a PNG at 300 dpi, the same page as in posters.pdf."""
     _check(deck, paper)
-    sheet = _sheet(deck, check_public_url(public_url, allow_local=True), paper,
-                   MONO if mono else Inks())  # fmt: skip
+    sheet = _sheet(
+        deck, check_public_url(public_url, allow_local=True), paper, MONO if mono else Inks()
+    )
     canvas = ImageCanvas(sheet.size)
     _draw_poster(canvas, sheet, item)
     return canvas.png()
@@ -255,8 +279,9 @@ def render_printables(
     decision, taken with :func:`check_public_url`. ``mono`` prints every ink in black.
     """
     _check(deck, paper)
-    sheet = _sheet(deck, check_public_url(public_url, allow_local=True), paper,
-                   MONO if mono else Inks())  # fmt: skip
+    sheet = _sheet(
+        deck, check_public_url(public_url, allow_local=True), paper, MONO if mono else Inks()
+    )
     out = Path(out_dir)
     (out / "png").mkdir(parents=True, exist_ok=True)
     # Posters of inviders since removed from the deck must not be printed by mistake.
@@ -270,10 +295,17 @@ def render_printables(
     _write_start_here(sheet, [item.key for item in deck.items[:3]], out)
     placement_pages = _write_placement(sheet, deck.items, out / "placement.pdf")
     _write_csv(sheet, deck.items, out / "placement.csv")
+    (out / STAMP).write_text(printables_stamp(deck, public_url, paper=paper, mono=mono))
     return Printables(
-        out_dir=out, posters_pdf=out / "posters.pdf", stickers_pdf=out / "stickers.pdf",
-        placement_pdf=out / "placement.pdf", placement_csv=out / "placement.csv",
-        start_here_pdf=out / "start-here.pdf", start_here_png=out / "start-here.png",
-        pngs=pngs, poster_pages=poster_pages, sticker_pages=sticker_pages,
+        out_dir=out,
+        posters_pdf=out / "posters.pdf",
+        stickers_pdf=out / "stickers.pdf",
+        placement_pdf=out / "placement.pdf",
+        placement_csv=out / "placement.csv",
+        start_here_pdf=out / "start-here.pdf",
+        start_here_png=out / "start-here.png",
+        pngs=pngs,
+        poster_pages=poster_pages,
+        sticker_pages=sticker_pages,
         placement_pages=placement_pages,
-    )  # fmt: skip
+    )

@@ -18,17 +18,26 @@ from invider.sprites import sprite_colour, sprite_grid
 
 MARGIN = 12.0  # printers leave 3 to 6 mm unprinted; nothing is drawn within 10 mm
 QR_WIDTH = 122.0  # the poster's QR code: 12 cm and a little more
-STICKER_QR = 48.0
+STICKER_QR = 50.0
 
 
 class Canvas(Protocol):
     def page(self) -> None: ...
     def rect(self, x: float, y: float, w: float, h: float, colour: str) -> None: ...
     def cells(self, grid: Grid, x: float, y: float, cell: float, colour: str) -> None: ...
-    def frame(self, x: float, y: float, w: float, h: float, colour: str, width: float,
-              dash: float = 0) -> None: ...  # fmt: skip
-    def text(self, x: float, top: float, text: str, size: float, colour: str,
-             bold: bool = True, align: str = "l") -> None: ...  # fmt: skip
+    def frame(
+        self, x: float, y: float, w: float, h: float, colour: str, width: float, dash: float = 0
+    ) -> None: ...
+    def text(
+        self,
+        x: float,
+        top: float,
+        text: str,
+        size: float,
+        colour: str,
+        bold: bool = True,
+        align: str = "l",
+    ) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -48,7 +57,7 @@ class Inks:
         return "#000000" if self.mono else sprite_colour(key)
 
 
-MONO = Inks(mono=True, text="#000000", muted="#000000", rule="#000000")
+MONO = Inks(mono=True, text="#000000", muted="#000000", qr="#000000", rule="#000000")
 
 
 @dataclass(frozen=True)
@@ -67,8 +76,16 @@ class Sheet:
         return f"#{number:0{width}d}"
 
 
-def lines_at(c: Canvas, x: float, top: float, lines: Sequence[str], size: float, colour: str,
-             bold: bool = True, align: str = "l") -> float:  # fmt: skip
+def lines_at(
+    c: Canvas,
+    x: float,
+    top: float,
+    lines: Sequence[str],
+    size: float,
+    colour: str,
+    bold: bool = True,
+    align: str = "l",
+) -> float:
     """Write ``lines`` downwards from ``top`` and return the y just below them."""
     for line in lines:
         c.text(x, top, line, size, colour, bold, align)
@@ -96,8 +113,9 @@ def code_lines(code: str, size: float, width: float) -> list[str]:
 
 
 def quiet_zone(grid: Grid, width: float) -> float:
-    """Return the white border a QR code of ``width`` mm needs: 4 modules, at least 12 mm."""
-    return max(4 * width / len(grid), min(12.0, width / 4))
+    """Return the white border a QR code of ``width`` mm needs: 4 modules, and on a poster
+    at least 12 mm, so that a frame or a wall edge close by never touches the code."""
+    return max(4 * width / len(grid), min(12.0, width / 8))
 
 
 def poster(c: Canvas, sheet: Sheet, number: int, key: str, url: str, code: str) -> None:
@@ -124,8 +142,14 @@ def poster(c: Canvas, sheet: Sheet, number: int, key: str, url: str, code: str) 
     width = pw - MARGIN - column
     size, (label,) = fit_text(sheet.number(number), width, 80, 20)
     below = lines_at(c, pw - MARGIN, top - size * 0.06, [label], size, accent, align="r")
-    c.text(pw - MARGIN, below - size * 0.08, f"/ {sheet.total}", min(size * 0.45, 30),
-           inks.muted, align="r")  # fmt: skip
+    c.text(
+        pw - MARGIN,
+        below - size * 0.08,
+        f"/ {sheet.total}",
+        min(size * 0.45, 30),
+        inks.muted,
+        align="r",
+    )
 
     # Beside the QR code: what to do, then the code for those who cannot scan.
     width = qx - quiet - MARGIN
@@ -157,7 +181,7 @@ def sticker_sheet(c: Canvas, sheet: Sheet, items: Sequence[tuple[int, str, str, 
         c.frame(left, top, width, height, inks.rule, 0.3, dash=2)
         grid = qr_matrix(url)
         quiet = quiet_zone(grid, STICKER_QR)
-        side = min(STICKER_QR, (height - 2 * quiet), width - 2 * quiet - 30)
+        side = min(STICKER_QR, (height - 2 * quiet), width - 2 * quiet - 28)
         quiet = quiet_zone(grid, side)
         qx, qy = left + width - quiet - side, top + (height - side) / 2
         c.cells(grid, qx, qy, side / len(grid), inks.qr)
@@ -215,8 +239,15 @@ def placement_page(c: Canvas, sheet: Sheet, rows: Sequence, page_no: int, pages:
     widths = (14.0, 16.0, 20.0, 50.0, 60.0, pw - 2 * MARGIN - 160.0)
     size, lines = fit_text(f"{texts['placement']} — {sheet.title}", pw - 2 * MARGIN, 16, 10)
     lines_at(c, MARGIN, MARGIN, lines, size, inks.text)
-    c.text(pw - MARGIN, ph - MARGIN - line_height(8), f"{page_no} / {pages}", 8, inks.muted,
-           bold=False, align="r")  # fmt: skip
+    c.text(
+        pw - MARGIN,
+        ph - MARGIN - line_height(8),
+        f"{page_no} / {pages}",
+        8,
+        inks.muted,
+        bold=False,
+        align="r",
+    )
     y, x = MARGIN + 12, MARGIN
     for title, w in zip(texts["columns"], widths, strict=True):
         c.text(x, y, title, 10, inks.text)

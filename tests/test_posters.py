@@ -1,14 +1,19 @@
+"""Posters, stickers, start poster and placement sheet: vector PDFs that phones can scan."""
+
 from __future__ import annotations
 
 import csv
 import hashlib
+import shutil
+import subprocess
 from io import BytesIO
 from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
 import zxingcpp
-from PIL import Image, ImageFilter
+from PIL import Image, ImageChops, ImageFilter
+from requirements import require
 
 from invider.posters import (
     PosterDeck,
@@ -21,7 +26,7 @@ from invider.posters import (
     render_poster_png,
     render_printables,
 )
-from invider.sprites import sprite_grid
+from invider.sprites import sprite_colour, sprite_grid
 
 BASE = "http://192.168.1.20:8000"
 ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
@@ -38,12 +43,21 @@ def busiest_keys(count: int) -> list[str]:
     return sorted(candidates, key=lambda k: sum(map(sum, sprite_grid(k))))[-count:]
 
 
-def make_deck(size: int, title: str = "La chasse aux Inviders", language: str = "fr",
-              keys: list[str] | None = None) -> PosterDeck:
+def make_deck(
+    size: int,
+    title: str = "La chasse aux Inviders",
+    language: str = "fr",
+    keys: list[str] | None = None,
+) -> PosterDeck:
     keys = keys or [f"invider-{n}" for n in range(1, size + 1)]
     items = tuple(
-        PosterItem(number=n, key=key, code=make_code(key), location=f"Salle {n}",
-                   topic="Emploi Store" if n % 2 else None)
+        PosterItem(
+            number=n,
+            key=key,
+            code=make_code(key),
+            location=f"Salle {n}",
+            topic="Emploi Store" if n % 2 else None,
+        )
         for n, key in enumerate(keys, 1)
     )
     return PosterDeck(title, language, items)
@@ -75,21 +89,27 @@ def load(source: Path | bytes) -> Image.Image:
 
 
 def decoded(image: Image.Image) -> list[str]:
-    return [result.text for result in zxingcpp.read_barcodes(image)]
+    return [result.text for result in zxingcpp.read_barcodes(image.convert("L"))]
 
 
 def phone_capture(page: Image.Image) -> Image.Image:
     """A blurry, tilted, slightly skewed, JPEG-compressed photo of a whole poster."""
-    small = page.convert("L").resize((400, round(400 * page.height / page.width)),
-                                     Image.Resampling.LANCZOS)
+    small = page.convert("L").resize(
+        (400, round(400 * page.height / page.width)), Image.Resampling.LANCZOS
+    )
     tilted = small.filter(ImageFilter.GaussianBlur(1)).rotate(
-        15, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+        15, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255
+    )
     # A mild keystone, as when the phone is held below the poster.
     # The output is larger because the keystone also shrinks the far side.
     size = (round(tilted.width * 1.3), round(tilted.height * 1.3))
-    skewed = tilted.transform(size, Image.Transform.PERSPECTIVE,
-                              (1, 0.04, 0, 0.02, 1, 0, 0.0003, 0.0002),
-                              Image.Resampling.BICUBIC, fillcolor=255)
+    skewed = tilted.transform(
+        size,
+        Image.Transform.PERSPECTIVE,
+        (1, 0.04, 0, 0.02, 1, 0, 0.0003, 0.0002),
+        Image.Resampling.BICUBIC,
+        fillcolor=255,
+    )
     buffer = BytesIO()
     skewed.save(buffer, "JPEG", quality=70)
     return Image.open(BytesIO(buffer.getvalue()))
@@ -138,8 +158,12 @@ def test_start_here_poster_opens_the_home_page(printed12: Printables) -> None:
 def test_nothing_is_printed_within_10_mm_of_the_edge(tmp_path: Path, title: str) -> None:
     printed = render_printables(make_deck(7, title=title), tmp_path, BASE)
     band = round(10 / 25.4 * 150)
-    for pdf in (printed.posters_pdf, printed.stickers_pdf, printed.placement_pdf,
-                printed.start_here_pdf):
+    for pdf in (
+        printed.posters_pdf,
+        printed.stickers_pdf,
+        printed.placement_pdf,
+        printed.start_here_pdf,
+    ):
         for page in pages(pdf):
             grey = page.convert("L")
             inner = grey.crop((band, band, grey.width - band, grey.height - band))
@@ -149,10 +173,57 @@ def test_nothing_is_printed_within_10_mm_of_the_edge(tmp_path: Path, title: str)
             assert inner.getextrema()[0] < 50, f"blank page in {pdf.name}"
 
 
-def test_posters_are_compact_black_and_white(printed12: Printables) -> None:
-    # Bilevel pages stay near 25 kB; the same page as JPEG would be about 400 kB.
-    assert printed12.posters_pdf.stat().st_size < 12 * 60_000
-    assert load(printed12.pngs[0]).mode == "1"
+def test_pages_are_vector_drawings_with_embedded_subset_fonts(printed12: Printables) -> None:
+    for path in (
+        printed12.posters_pdf,
+        printed12.stickers_pdf,
+        printed12.start_here_pdf,
+        printed12.placement_pdf,
+    ):
+        pdf = pdfium.PdfDocument(path)
+        try:
+            kinds = {obj.type for page in pdf for obj in page.get_objects()}
+        finally:
+            pdf.close()
+        assert pdfium.raw.FPDF_PAGEOBJ_IMAGE not in kinds, f"a bitmap in {path.name}"
+        assert {pdfium.raw.FPDF_PAGEOBJ_PATH, pdfium.raw.FPDF_PAGEOBJ_TEXT} <= kinds
+    require(shutil.which("pdffonts"), "install poppler-utils to check the embedded fonts")
+    fonts = subprocess.run(["pdffonts", printed12.posters_pdf], capture_output=True, text=True)
+    rows = fonts.stdout.splitlines()[2:]
+    assert len(rows) == 2 and all("Inter" in row and "TrueType" in row for row in rows)
+    # Embedded, subset, with a Unicode map; and no mismatch warning from poppler.
+    assert all(row.split()[-5:-2] == ["yes", "yes", "yes"] for row in rows), rows
+    assert fonts.stderr == ""
+    # Twelve posters in a few dozen kB: bitmaps were 25 kB a page.
+    assert printed12.posters_pdf.stat().st_size < 12 * 10_000
+
+
+def test_the_invider_is_the_hero_in_the_colour_players_see(
+    deck12: PosterDeck, printed12: Printables
+) -> None:
+    for item, page in zip(deck12.items, pages(printed12.posters_pdf, dpi=40), strict=True):
+        rgb = page.convert("RGB")
+        colour = tuple(int(sprite_colour(item.key)[i : i + 2], 16) for i in (1, 3, 5))
+        r, g, b = ImageChops.difference(rgb, Image.new("RGB", rgb.size, colour)).split()
+        mask = ImageChops.lighter(ImageChops.lighter(r, g), b).point(lambda v: 255 * (v == 0))
+        left, top, right, bottom = mask.getbbox()
+        assert bottom - top >= page.height / 3, item.key
+        assert right - left >= page.width / 2, item.key
+
+
+def test_mono_pages_have_no_colour(deck12: PosterDeck, tmp_path: Path) -> None:
+    printed = render_printables(deck12, tmp_path, BASE, mono=True)
+    for path in (
+        printed.posters_pdf,
+        printed.stickers_pdf,
+        printed.start_here_pdf,
+        printed.placement_pdf,
+        printed.pngs[0],
+    ):
+        images = pages(path, dpi=40) if path.suffix == ".pdf" else [load(path)]
+        for image in images:
+            colours = image.convert("RGB").getcolors(1 << 16)
+            assert all(r == g == b for _, (r, g, b) in colours), path.name
 
 
 def test_png_names_are_zero_padded_to_the_largest_number(tmp_path: Path) -> None:
@@ -170,14 +241,19 @@ def test_png_names_are_zero_padded_to_the_largest_number(tmp_path: Path) -> None
 def test_single_digit_decks_are_not_padded(tmp_path: Path) -> None:
     render_printables(make_deck(3), tmp_path, BASE)
     assert sorted(p.name for p in (tmp_path / "png").iterdir()) == [
-        "1-invider-1.png", "2-invider-2.png", "3-invider-3.png"]
+        "1-invider-1.png",
+        "2-invider-2.png",
+        "3-invider-3.png",
+    ]
 
 
 def test_rendering_again_removes_posters_of_removed_inviders(tmp_path: Path) -> None:
     render_printables(make_deck(3), tmp_path, BASE)
     render_printables(make_deck(2), tmp_path, BASE)
     assert sorted(p.name for p in (tmp_path / "png").iterdir()) == [
-        "1-invider-1.png", "2-invider-2.png"]
+        "1-invider-1.png",
+        "2-invider-2.png",
+    ]
 
 
 def test_poster_number_is_padded_like_the_png_names() -> None:
@@ -196,8 +272,14 @@ def test_placement_csv_lists_every_poster_for_excel(tmp_path: Path) -> None:
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
     assert rows[0] == ["number", "key", "code", "location", "topic", "url"]
-    assert rows[1] == ["1", "invider-1", items[0].code, "Salle 1", "Emploi Store",
-                       f"{BASE}/i/{items[0].code}"]
+    assert rows[1] == [
+        "1",
+        "invider-1",
+        items[0].code,
+        "Salle 1",
+        "Emploi Store",
+        f"{BASE}/i/{items[0].code}",
+    ]
     assert rows[2][4] == ""
     assert rows[3][3:5] == ["'=HYPERLINK(1)", "'+1"]
     assert printed.placement_pages == len(pages(printed.placement_pdf, dpi=30)) == 1
@@ -221,7 +303,7 @@ def test_a4_is_the_default(printed12: Printables) -> None:
 
 
 def test_render_poster_png_is_one_printable_poster(deck12: PosterDeck) -> None:
-    image = load(render_poster_png(deck12, deck12.items[3], BASE))
+    image = load(render_poster_png(deck12, deck12.items[3], BASE)).convert("L")
     assert image.size == (2480, 3508)
     assert round(image.info["dpi"][0]) == 300
     assert decoded(image) == [poster_url(BASE, deck12.items[3].code)]
@@ -231,7 +313,7 @@ def test_stronger_error_correction_when_it_costs_no_size() -> None:
     # 43 characters: version 4 at ECC M, and ECC Q still fits version 4.
     deck = make_deck(1)
     png = render_poster_png(deck, deck.items[0], "https://invider.example.com")
-    [result] = zxingcpp.read_barcodes(load(png))
+    [result] = zxingcpp.read_barcodes(load(png).convert("L"))
     assert result.ec_level == "Q"
 
 
@@ -305,6 +387,99 @@ def test_allow_local_accepts_localhost() -> None:
 
 def test_poster_url_and_typable_code() -> None:
     assert poster_url("http://192.168.1.20:8000", "abcdefghjkmnp") == (
-        "http://192.168.1.20:8000/i/abcdefghjkmnp")
+        "http://192.168.1.20:8000/i/abcdefghjkmnp"
+    )
     assert format_code("abcdefghjkmnp") == "abcd-efgh-jkmnp"
     assert format_code("abcdefgh") == "abcd-efgh"
+
+
+@pytest.fixture(scope="module")
+def deck100() -> PosterDeck:
+    return make_deck(100, title="Inviders au siège")
+
+
+@pytest.mark.parametrize("mono", [False, True], ids=["colour", "mono"])
+def test_every_poster_of_a_100_deck_scans_from_a_phone_and_reads_as_text(
+    deck100: PosterDeck, tmp_path: Path, mono: bool
+) -> None:
+    printed = render_printables(deck100, tmp_path, BASE, mono=mono)
+    photos = [phone_capture(page) for page in pages(printed.posters_pdf, dpi=100)]
+    assert [decoded(photo) for photo in photos] == [
+        [poster_url(BASE, item.code)] for item in deck100.items
+    ]
+    sheets = pages(printed.stickers_pdf, dpi=150)
+    stickers = sorted(url for sheet in sheets for url in decoded(sheet))
+    assert stickers == sorted(poster_url(BASE, item.code) for item in deck100.items)
+    assert decoded(phone_capture(pages(printed.start_here_pdf, dpi=100)[0])) == [f"{BASE}/"]
+
+    require(shutil.which("pdftotext"), "install poppler-utils (pdftotext) to read the text")
+    text = subprocess.run(
+        ["pdftotext", "-layout", printed.posters_pdf, "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    texts = text.split("\f")[: len(deck100.items)]
+    assert len(texts) == 100
+    for item, page_text in zip(deck100.items, texts, strict=True):
+        assert "Inviders au siège" in page_text
+        assert "Scannez-moi" in page_text
+        assert f"#{item.number:03d}" in page_text and "/ 100" in page_text
+        # The code is printed in groups that may break after a dash.
+        assert format_code(item.code) in "".join(page_text.split()), item.key
+
+
+def test_english_decks_speak_english(tmp_path: Path) -> None:
+    require(shutil.which("pdftotext"), "install poppler-utils (pdftotext) to read the text")
+    printed = render_printables(make_deck(2, title="Office hunt", language="en"), tmp_path, BASE)
+    text = subprocess.run(
+        ["pdftotext", printed.posters_pdf, "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Scan me!" in text and "Scannez" not in text
+
+
+def test_titles_the_font_cannot_draw_do_not_break_rendering(tmp_path: Path) -> None:
+    printed = render_printables(make_deck(1, title="Chasse 🎉 漢字"), tmp_path, BASE)
+    assert decoded(pages(printed.posters_pdf)[0]) == [poster_url(BASE, make_code("invider-1"))]
+
+
+# --- The control room serves the same files, from the relative folder as shipped ----------
+
+
+PRINTABLE_FILES = ["posters.pdf", "stickers.pdf", "placement.pdf", "start-here.pdf"]
+
+
+@pytest.mark.parametrize("ink", ["colour", "mono"])
+def test_every_printable_downloads_from_the_relative_printables_folder(
+    app, admin_client, ink: str
+) -> None:
+    assert app.config["PRINTABLES_DIR"] == "printables"  # relative, as shipped
+    query = "?ink=mono" if ink == "mono" else ""
+    for name in [*PRINTABLE_FILES, "placement.csv"]:
+        with admin_client.get(f"/admin/posters/{name}{query}") as response:
+            assert response.status_code == 200, name
+            start = b"\xef\xbb\xbfnumber" if name.endswith("csv") else b"%PDF"
+            assert response.data.startswith(start)
+            expected = name.replace(".", "-mono.", 1) if ink == "mono" else name
+            assert expected in response.headers["Content-Disposition"]
+    folder = Path("printables") / ("mono" if ink == "mono" else "")
+    assert (folder / "posters.pdf").is_file() and len(list((folder / "png").iterdir())) == 3
+    png = admin_client.get(f"/admin/posters/poster/launch.png{query}")
+    assert png.status_code == 200 and png.data.startswith(b"\x89PNG")
+    colours = load(png.data).convert("RGB").getcolors(16)
+    assert (len({c for _, c in colours if len(set(c)) > 1}) == 0) == (ink == "mono")
+
+
+def test_control_room_serves_the_files_the_command_line_made(app, admin_client) -> None:
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["posters", "--public-url", app.config["PUBLIC_URL"]])
+    assert result.exit_code == 0, result.output
+    made = Path("printables/posters.pdf").read_bytes()
+    with admin_client.get("/admin/posters/posters.pdf") as response:
+        assert response.data == made
+    # Black and white from the command line is not served as colour.
+    result = runner.invoke(args=["posters", "--mono", "--public-url", app.config["PUBLIC_URL"]])
+    assert result.exit_code == 0, result.output
+    mono = Path("printables/posters.pdf").read_bytes()
+    with admin_client.get("/admin/posters/posters.pdf") as response:
+        assert response.data != mono and response.data.startswith(b"%PDF")

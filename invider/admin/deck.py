@@ -4,7 +4,6 @@ printable downloads. The editor of single inviders is in ``deck_editor``.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 import shutil
@@ -32,7 +31,13 @@ from invider.database import begin_write
 from invider.deck_sheets import SHEET_SUFFIXES, read_any_deck
 from invider.decks import DeckError, load_deck, plan_deck, poster_deck
 from invider.models import AuditEntry, Hunt, Invider, db
-from invider.posters import PosterError, render_poster_png, render_printables
+from invider.posters import (
+    STAMP,
+    PosterError,
+    printables_stamp,
+    render_poster_png,
+    render_printables,
+)
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 DECK_SUFFIXES = (".toml", *SHEET_SUFFIXES)
@@ -207,36 +212,44 @@ def public_url() -> str:
     return (current_app.config.get("PUBLIC_URL") or request.url_root).rstrip("/")
 
 
-def printables_dir() -> Path:
+def printables_dir(mono: bool = False) -> Path:
     """Return the folder of rendered printables for the current deck and address.
 
-    Files are rendered on first download and reused until the deck or the
-    address changes: rendering is a cache, not a change of state.
+    Files are rendered on first download and reused until the deck or the address
+    changes: rendering is a cache, not a change of state. The folder is made absolute
+    here, from the working folder as the command line does: ``send_file`` would resolve
+    a relative one against the installed package.
     """
     deck = poster_deck()
     if deck is None or not deck.items:
         abort(404)
-    fingerprint = hashlib.sha256(repr((deck, public_url())).encode()).hexdigest()
-    out = Path(current_app.config["PRINTABLES_DIR"])
-    marker = out / ".rendered-for"
-    if not marker.is_file() or marker.read_text() != fingerprint:
-        render_printables(deck, out, public_url())
-        marker.write_text(fingerprint)
+    out = Path(current_app.config["PRINTABLES_DIR"]).resolve()
+    out = out / "mono" if mono else out
+    marker = out / STAMP
+    if not marker.is_file() or marker.read_text() != printables_stamp(
+        deck, public_url(), mono=mono
+    ):
+        render_printables(deck, out, public_url(), mono=mono)
     return out
 
 
 @bp.get("/posters/<name>")
 @admin_required
 def printable(name: str):
-    """Download posters.pdf, the sticker sheet, the placement sheet or the start poster."""
+    """Download posters.pdf, the sticker sheet, the placement sheet or the start poster.
+
+    ``?ink=mono`` gives the black and white pages.
+    """
     if name not in PRINTABLES:
         abort(404)
+    mono = request.args.get("ink") == "mono"
     try:
-        folder = printables_dir()
+        folder = printables_dir(mono)
     except PosterError as e:
         flash(_("Posters could not be rendered: %(error)s", error=str(e)), "error")
         return redirect(url_for("admin.deck"))
-    return send_file(folder / name, as_attachment=True, download_name=name)
+    download = name.replace(".", "-mono.", 1) if mono else name
+    return send_file(folder / name, as_attachment=True, download_name=download)
 
 
 @bp.get("/posters/poster/<key>.png")
@@ -247,6 +260,7 @@ def poster_png(key: str):
     item = next((i for i in deck.items if i.key == key), None) if deck else None
     if item is None:
         abort(404)
-    png = render_poster_png(deck, item, public_url())
-    return send_file(BytesIO(png), mimetype="image/png", as_attachment=True,
-                     download_name=f"{item.number:02d}-{item.key}.png")  # fmt: skip
+    mono = request.args.get("ink") == "mono"
+    png = render_poster_png(deck, item, public_url(), mono=mono)
+    name = f"{item.number:02d}-{item.key}{'-mono' if mono else ''}.png"
+    return send_file(BytesIO(png), mimetype="image/png", as_attachment=True, download_name=name)
