@@ -142,20 +142,25 @@ def posters_command(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="CSV file to write (default: standard output).",
+    help="File to write: .xlsx for an Excel workbook, else CSV (default: CSV on standard output).",
 )
 @with_appcontext
 def export_command(out: Path | None) -> None:
-    """Write the results as CSV (UTF-8 with BOM, opens in Excel)."""
-    from invider.exports import results_csv
+    """Write the results as CSV (UTF-8 with BOM) or, to a .xlsx file, as an Excel workbook."""
+    from invider.exports import results_csv, results_xlsx
 
     create_schema()
-    text = results_csv()
     if out is None:
-        click.echo(text, nl=False)
-    else:
-        out.write_text(text, encoding="utf-8", newline="")  # keep the CSV's \r\n as is
-        click.echo(f"Wrote {out}")
+        click.echo(results_csv(), nl=False)
+        return
+    try:
+        if out.suffix.lower() == ".xlsx":
+            out.write_bytes(results_xlsx())
+        else:
+            out.write_text(results_csv(), encoding="utf-8", newline="")  # keep the \r\n
+    except OSError as e:
+        fail(f"Error: cannot write {out}: {e.strerror}")
+    click.echo(f"Wrote {out}")
 
 
 @click.command("backup")

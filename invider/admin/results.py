@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from invider import current_hunt
 from invider.admin.access import actor, admin_required, bp
 from invider.backup import BackupError, backup_database, timestamped_name
-from invider.exports import inviders_csv, results_csv
+from invider.exports import XLSX_TYPE, inviders_csv, results_csv, results_xlsx
 from invider.figures import privacy_floor
 from invider.models import utcnow
 from invider.moderation import anonymise_players, reset_hunt
@@ -28,14 +28,19 @@ from invider.report import results_report
 from invider.worker_cache import forget_caches
 
 
-def csv_response(text: str, name: str):
-    """Return CSV text as a download."""
+def download(data: bytes, name: str, suffix: str, mimetype: str):
+    """Return ``data`` as a file to save, named after the export and the time."""
     stamp = utcnow().strftime("%Y%m%d-%H%M")
     return current_app.response_class(
-        text.encode("utf-8"), mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.csv"',
+        data, mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.{suffix}"',
                  "Cache-Control": "no-store"},
     )  # fmt: skip
+
+
+def csv_response(text: str, name: str):
+    """Return CSV text as a download."""
+    return download(text.encode("utf-8"), name, "csv", "text/csv")
 
 
 def backups_dir() -> Path:
@@ -55,6 +60,13 @@ def results():
 def players_csv():
     """Download the players' results as CSV (UTF-8 with BOM, formulas neutralised)."""
     return csv_response(results_csv(), "players")
+
+
+@bp.get("/results/players.xlsx")
+@admin_required
+def players_xlsx():
+    """Download the results as an Excel workbook (players and inviders; names as text)."""
+    return download(results_xlsx(), "results", "xlsx", XLSX_TYPE)
 
 
 @bp.get("/results/inviders.csv")
