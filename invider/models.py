@@ -1,4 +1,4 @@
-"""Typed Flask-SQLAlchemy models: Hunt, Invider, Player, Answer."""
+"""Typed Flask-SQLAlchemy models: Hunt, Invider, Player, Answer, EchoAnswer."""
 
 from __future__ import annotations
 
@@ -78,6 +78,17 @@ class Hunt(db.Model):
     # "free": players type a display name; "generated": they get an invader name.
     name_mode: Mapped[str] = mapped_column(String(10), default="free")
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Learning and privacy (see invider/echo.py and invider/privacy.py).
+    confidence: Mapped[bool] = mapped_column(default=True)
+    echo_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    echo_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    echo_questions: Mapped[int] = mapped_column(default=5)
+    # "public", or "discreet": works-council mode, players named only if they opted in.
+    standings: Mapped[str] = mapped_column(String(10), default="public")
+    retention_days: Mapped[int | None]
+    # When per-person data was anonymised and deleted; the topic figures kept then.
+    retention_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    retained_figures: Mapped[dict | None] = mapped_column(JSON)
 
     @classmethod
     def current(cls) -> Hunt | None:
@@ -129,6 +140,8 @@ class Invider(db.Model):
     topic: Mapped[str | None] = mapped_column(String(200))
     location: Mapped[str | None] = mapped_column(String(200))
     points: Mapped[int]
+    # Typed answers: only case and accent folding, no forgiving comparison.
+    strict: Mapped[bool] = mapped_column(default=False)
 
     @property
     def typed(self) -> bool:
@@ -166,6 +179,8 @@ class Player(db.Model):
     session_secret: Mapped[str] = mapped_column(String(64), default=new_secret)
     # Fingerprint of the join form that created the player: a retried join lands here.
     join_key: Mapped[str | None] = mapped_column(String(64))
+    # Discreet standings: the player chose to appear by name.
+    show_name: Mapped[bool] = mapped_column(default=False)
 
     answers: Mapped[list[Answer]] = relationship(
         back_populates="player", cascade="all, delete-orphan", passive_deletes=True
@@ -193,9 +208,34 @@ class Answer(db.Model):
     correct: Mapped[bool]
     points: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # How sure the player said they were before answering: sure, unsure, guess (or None).
+    confidence: Mapped[str | None] = mapped_column(String(6))
 
     player: Mapped[Player] = relationship(back_populates="answers")
     invider: Mapped[Invider] = relationship()
+
+
+#: The confidence a player may give before answering, surest first.
+CONFIDENCE = ("sure", "unsure", "guess")
+
+
+class EchoAnswer(db.Model):
+    """One answer in the echo, the follow-up quiz; never counted in scores or standings."""
+
+    __table_args__ = (
+        UniqueConstraint("player_id", "invider_id", name="uq_echo_player_invider"),
+        Index("ix_echo_answer_invider", "invider_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    player_id: Mapped[int] = mapped_column(ForeignKey("player.id", ondelete="CASCADE"))
+    invider_id: Mapped[int] = mapped_column(ForeignKey("invider.id", ondelete="RESTRICT"))
+    given: Mapped[str] = mapped_column(Text)
+    correct: Mapped[bool]
+    # A control question: from a poster this player never found on the day.
+    control: Mapped[bool] = mapped_column(default=False)
+    confidence: Mapped[str | None] = mapped_column(String(6))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class RateCount(db.Model):

@@ -29,7 +29,7 @@ from invider.database import begin_write
 from invider.decks import normalise_code
 from invider.i18n import page_language
 from invider.links import public_link
-from invider.models import Answer, Invider, Player, db
+from invider.models import CONFIDENCE, Answer, Invider, Player, db
 from invider.names import clean_display_name, generated_name, generated_names, name_key
 from invider.resume import new_resume_token, player_by_token, qr_svg
 from invider.scoring import AnswersClosed, player_rank, record_answer
@@ -141,9 +141,19 @@ def visit_poster(code: str) -> tuple[Invider, Answer | None]:
 
 @bp.get("/")
 def home():
-    """Show how to play, the hunt status and a field to type a poster code."""
+    """Show how to play, or a returning player's progress, and a field to type a code."""
     deck = deck_snapshot()
-    return render_template("play/home.html", hunt=deck.hunt, total=deck.total)
+    progress = None
+    if g.player is not None:
+        latest = db.session.execute(
+            db.select(Answer.invider_id)
+            .filter_by(player_id=g.player.id)
+            .order_by(Answer.created_at.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        by_id = {invider.id: invider for invider in deck.by_code.values()}
+        progress = {"rank": player_rank(g.player), "latest": by_id.get(latest)}
+    return render_template("play/home.html", hunt=deck.hunt, total=deck.total, progress=progress)
 
 
 @bp.get("/code")
@@ -165,7 +175,10 @@ def scan(code: str):
     deck = deck_snapshot()
     if not deck.hunt.accepts_answers():
         return render_template("play/not_open.html", hunt=deck.hunt, invider=invider)
-    return render_template("play/question.html", hunt=deck.hunt, invider=invider, total=deck.total)
+    # Not answered yet: the scan is a find, celebrated before the question.
+    return render_template(
+        "play/question.html", hunt=deck.hunt, invider=invider, total=deck.total, found=True
+    )
 
 
 @bp.post("/i/<code>")
@@ -187,9 +200,13 @@ def answer(code: str):
             abort(400, description=_("Please type your answer as plain text."))
         if not given or len(given) > MAX_TYPED_ANSWER:
             abort(400, description=_("Please type an answer (200 characters at most)."))
+    # Optional (a phone without the radio buttons still answers); never a free text.
+    confidence = request.form.get("confidence") or None
+    if confidence is not None and confidence not in CONFIDENCE:
+        abort(400, description=_("Please say how sure you are with one of the options shown."))
     try:
         # A concurrent double submit is caught inside, under the write lock.
-        stored, created = record_answer(g.player, invider, given)
+        stored, created = record_answer(g.player, invider, given, confidence)
     except AnswersClosed:
         return closed(invider)
     except LookupError:
@@ -208,6 +225,9 @@ def closed(invider: Invider):
 
 def show_result(invider: Invider, stored: Answer, read_again: bool = False):
     """Render the result of a stored answer: right or wrong, the answer, the fact.
+
+    The verdict's wording follows the confidence the player gave: a confident error is
+    the one best corrected, so it is named and its fact stands out.
 
     The score and rank are the player's as they stand now, this answer included.
     ``read_again`` when the answer may have been stored by another request after this

@@ -25,7 +25,9 @@ class AnswersClosed(Exception):
     """The hunt does not record answers right now (read inside the write transaction)."""
 
 
-def record_answer(player: Player, invider: Invider, given: str) -> tuple[Answer | None, bool]:
+def record_answer(
+    player: Player, invider: Invider, given: str, confidence: str | None = None
+) -> tuple[Answer | None, bool]:
     """Store the one attempt of ``player`` at ``invider`` and update the score with it.
 
     Returns the stored answer and whether this call stored it. A repeated or concurrent
@@ -52,6 +54,7 @@ def record_answer(player: Player, invider: Invider, given: str) -> tuple[Answer 
             correct=correct,
             points=judged.points if correct else 0,
             created_at=utcnow(),
+            confidence=confidence if hunt.confidence else None,
         )
         db.session.add(answer)
         score = {Player.found: Player.found + 1}
