@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 from browser import CHROMIUM, CHROMIUM_ARGS, FRENCH_DECK, PHONE
 from playwright.sync_api import Browser, BrowserContext, sync_playwright
+from requirements import need_chromium
 from server import Server
 
 
@@ -24,6 +25,7 @@ def served(tmp_path_factory) -> Iterator[Server]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Debian's Chromium, headless (Playwright's own download does not work here)."""
+    need_chromium(CHROMIUM)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser

@@ -18,6 +18,9 @@ POSTGRES = os.environ.get("INVIDER_TEST_POSTGRES", "postgresql://postgres@127.0.
 @contextmanager
 def postgres_schema() -> Iterator[str]:
     """Create a schema of its own, yield a URL whose search_path is that schema, drop it."""
+    from requirements import need_postgres
+
+    need_postgres()
     name = f"invider_test_{os.getpid()}_{secrets.token_hex(4)}"
     with psycopg.connect(POSTGRES, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{name}"')

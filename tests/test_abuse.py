@@ -12,6 +12,7 @@ import pytest
 import redis
 from conftest import csrf_token
 from databases import engine_for, postgres_schema
+from requirements import need_redis
 from server import Phone, Server
 from test_concurrency import codes_of, nullcontext
 
@@ -31,6 +32,8 @@ def workdir(tmp_path):
 
 @pytest.mark.parametrize("store", ["sqlite", "redis", "postgresql"])
 def test_guessing_codes_is_limited_per_player_across_workers(workdir, store):
+    if store == "redis":
+        need_redis()
     prefix = f"invider-test:{secrets.token_hex(6)}:"
     env = {"INVIDER_REDIS_URL": "redis://127.0.0.1:6379/0", "INVIDER_REDIS_PREFIX": prefix} \
         if store == "redis" else {}

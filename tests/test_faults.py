@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from databases import engine_for, rows, scalar
 from loadrun import generated_deck, run, verdict
+from requirements import need_root
 from server import Phone, Server
 from test_concurrency import assert_scores_add_up, codes_of
 
@@ -132,6 +133,7 @@ def test_kill_9_of_one_worker_is_replaced_and_loses_nothing(workdir):
 @pytest.fixture
 def small_disk(workdir: Path):
     """Mount a 16 MiB tmpfs as the instance folder (root ignores file modes; a mount does not)."""
+    need_root()
     instance = workdir / "instance"
     instance.mkdir()
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(instance)],
