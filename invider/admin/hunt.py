@@ -9,12 +9,10 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from sqlalchemy import func
 
-from invider import current_hunt
 from invider.admin.access import actor, admin_required, bp
-from invider.models import AuditEntry, Player, db, utcnow
+from invider.models import AuditEntry, Hunt, Player, db, utcnow
 from invider.moderation import NAME_MODES, set_name_mode, set_schedule, set_status
 from invider.report import poster_health
-from invider.worker_cache import forget_caches
 
 STATUS_ACTIONS = {"open": "open", "freeze": "frozen", "close": "closed", "schedule": None}
 SCHEDULE_FIELDS = ("opens_at", "freeze_at", "closes_at")
@@ -49,7 +47,7 @@ def recent_audit(limit: int = 15) -> list[AuditEntry]:
 @admin_required
 def dashboard():
     """Show the hunt status, its controls and, for every poster, its health."""
-    hunt = current_hunt()
+    hunt = Hunt.current()
     now = utcnow()
     minutes = float(current_app.config.get("SILENT_MINUTES", 60))
     rows = poster_health(hunt, now, minutes)
@@ -66,13 +64,12 @@ def dashboard():
 @admin_required
 def status():
     """Open, freeze or close the hunt now, or hand it back to the schedule."""
-    hunt = current_hunt()
+    hunt = Hunt.current()
     action = request.form.get("action", "")
     if hunt is None or action not in STATUS_ACTIONS:
         flash(_("Unknown action."), "error")
         return redirect(url_for("admin.dashboard"))
     set_status(hunt.id, STATUS_ACTIONS[action], actor(), utcnow())
-    forget_caches()
     flash(_("Hunt status updated."), "ok")
     return redirect(url_for("admin.dashboard"))
 
@@ -81,7 +78,7 @@ def status():
 @admin_required
 def schedule():
     """Change the scheduled opening, freeze and closing times."""
-    hunt = current_hunt()
+    hunt = Hunt.current()
     try:
         times = [parse_local(request.form.get(f, "")) for f in SCHEDULE_FIELDS]
         if hunt is None:
@@ -91,7 +88,6 @@ def schedule():
         flash(_("Times must be dates like 2026-03-14 09:00, in this order: opening, "
                 "freeze, closing."), "error")  # fmt: skip
         return redirect(url_for("admin.dashboard"))
-    forget_caches()
     flash(_("Schedule saved."), "ok")
     return redirect(url_for("admin.dashboard"))
 
@@ -100,7 +96,7 @@ def schedule():
 @admin_required
 def name_mode():
     """Let players type their display names, or give them generated invader names."""
-    hunt = current_hunt()
+    hunt = Hunt.current()
     mode = request.form.get("mode", "")
     if hunt is None or mode not in NAME_MODES:
         flash(_("Unknown action."), "error")

@@ -6,12 +6,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func
 
-from invider import current_hunt
 from invider.admin.access import actor, admin_required, bp
-from invider.models import AuditEntry, Player, db
+from invider.admin.newcomers import idle_count
+from invider.models import AuditEntry, Hunt, Player, db
 from invider.moderation import remove_player, rename_player, set_hidden
 from invider.names import name_key
-from invider.worker_cache import forget_caches
 
 PAGE_SIZE = 200
 
@@ -60,8 +59,9 @@ def players():
     audit_log = db.session.execute(
         db.select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(100)
     ).scalars().all()  # fmt: skip
-    return render_template("admin/players.html", hunt=current_hunt(), players=rows, q=q,
-                           total=total, audit=audit_log, page_size=PAGE_SIZE)  # fmt: skip
+    return render_template("admin/players.html", hunt=Hunt.current(), players=rows, q=q,
+                           total=total, audit=audit_log, page_size=PAGE_SIZE,
+                           newcomers=idle_count(60))  # fmt: skip
 
 
 @bp.post("/players/<int:player_id>/rename")
@@ -76,7 +76,6 @@ def rename(player_id: int):
     except LookupError:
         abort(404)
     else:
-        forget_caches()
         flash(_("Renamed to %(name)s.", name=player.name), "ok")
     return back_to_players()
 
@@ -91,7 +90,6 @@ def hide(player_id: int):
         player = set_hidden(player_id, hidden, actor())
     except LookupError:
         abort(404)
-    forget_caches()
     flash(_("%(name)s is hidden from the public standings.", name=player.name) if hidden
           else _("%(name)s is shown in the public standings again.", name=player.name),
           "ok")  # fmt: skip
@@ -102,7 +100,7 @@ def hide(player_id: int):
 @admin_required
 def remove_confirm(player_id: int):
     """Ask for confirmation before removing a player and their answers."""
-    return render_template("admin/remove.html", hunt=current_hunt(),
+    return render_template("admin/remove.html", hunt=Hunt.current(),
                            player=get_player(player_id))  # fmt: skip
 
 
@@ -118,6 +116,5 @@ def remove(player_id: int):
         count = remove_player(player_id, actor())
     except LookupError:
         abort(404)
-    forget_caches()
     flash(_("%(name)s was removed with %(count)d answer(s).", name=name, count=count), "ok")
     return redirect(url_for("admin.players"))

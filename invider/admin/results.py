@@ -17,15 +17,14 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from invider import current_hunt
 from invider.admin.access import actor, admin_required, bp
+from invider.admin.backups import backup_before_reset
 from invider.backup import BackupError, backup_database, timestamped_name
 from invider.exports import XLSX_TYPE, inviders_csv, results_csv, results_xlsx
 from invider.figures import privacy_floor
-from invider.models import utcnow
+from invider.models import Hunt, utcnow
 from invider.moderation import anonymise_players, reset_hunt
 from invider.report import results_report
-from invider.worker_cache import forget_caches
 
 
 def download(data: bytes, name: str, suffix: str, mimetype: str):
@@ -52,7 +51,7 @@ def backups_dir() -> Path:
 @admin_required
 def results():
     """Offer the exports, the report, and the end-of-hunt actions."""
-    return render_template("admin/results.html", hunt=current_hunt(), floor=privacy_floor())
+    return render_template("admin/results.html", hunt=Hunt.current(), floor=privacy_floor())
 
 
 @bp.get("/results/players.csv")
@@ -80,7 +79,7 @@ def inviders_csv_view():
 @admin_required
 def report():
     """Show the one-page results report for leadership, ready to print."""
-    return render_template("admin/report.html", hunt=current_hunt(),
+    return render_template("admin/report.html", hunt=Hunt.current(),
                            report=results_report(privacy_floor()), now=utcnow())  # fmt: skip
 
 
@@ -88,14 +87,14 @@ def report():
 @admin_required
 def anonymise():
     """Replace every display name with "Player 123", keeping every figure."""
-    hunt = current_hunt()
+    hunt = Hunt.current()
     if request.form.get("confirm", "").strip().casefold() != "anonymise":
         flash(_("Type ANONYMISE to confirm."), "error")
         return redirect(url_for("admin.results"))
     count = anonymise_players(actor(), hunt.language if hunt else "en")
-    forget_caches()
     flash(_("%(count)d player names were anonymised.", count=count), "ok")
-    return redirect(url_for("admin.results"))
+    # Older backups still hold the names: the backups page says which, and deletes them.
+    return redirect(url_for("admin.backups"))
 
 
 @bp.post("/backup")
@@ -119,20 +118,18 @@ def backup():
 @admin_required
 def reset():
     """Delete every player and answer after a backup; the deck and poster codes stay."""
-    hunt = current_hunt()
+    hunt = Hunt.current()
     typed = " ".join(request.form.get("title", "").split())
     if hunt is None or typed != " ".join(hunt.title.split()):
         flash(_("Type the hunt title exactly to reset the hunt."), "error")
         return redirect(url_for("admin.results"))
     try:
-        path = backup_database(current_app.config["SQLALCHEMY_DATABASE_URI"],
-                               backups_dir() / timestamped_name("before-reset"))  # fmt: skip
+        path = backup_before_reset()
     except BackupError as e:
         flash(_("The hunt was not reset, since no backup could be taken: %(error)s",
                 error=str(e)), "error")  # fmt: skip
         return redirect(url_for("admin.results"))
     count = reset_hunt(actor(), str(path))
-    forget_caches()
     flash(_("The hunt was reset: %(count)d players removed. Backup: %(path)s",
             count=count, path=str(path)), "ok")  # fmt: skip
     return redirect(url_for("admin.results"))
