@@ -172,7 +172,7 @@ class Load:
                 "join",
                 phone.http.post,
                 f"{self.url}/join",
-                data={"name": f"Load {i}-{n}", "next": "/me", "csrf_token": token_of(page.text)},
+                data={"name": f"Load {i}-{n}", "next": "/me", "team": "Red", "csrf_token": token_of(page.text)},
             )
             if joined is None or joined.status_code != 200:
                 time.sleep(0.2)
@@ -244,10 +244,10 @@ def test_a_redis_outage_never_stops_the_hunt(tmp_path):
                     gone = [
                         s for t, w, s in load.results if lost_at <= t < back_at and w == "answer"
                     ]
-                    assert 200 in frozen and 200 in gone
+                    assert 200 in frozen and 200 in gone, (frozen, gone, Counter_of([(w, s) for _, w, s in load.results]))
                     # The limits count in Redis again: a guesser is stopped, counted there.
                     phone = Phone(server.url)
-                    assert phone.join("Guesser").status_code == 200
+                    assert phone.join("Guesser", "Red").status_code == 200
                     guesses = [
                         phone.http.get(f"{server.url}/i/nope{n:06d}", timeout=10).status_code
                         for n in range(11)
@@ -356,7 +356,7 @@ def test_while_the_database_is_unreachable_phones_get_the_friendly_page(tmp_path
         assert phone.join("Alice", "Red").status_code == 200
         token = phone.token_for(code)
         proxy.cut()
-        pages = ["/", f"/i/{code}", "/me", "/join", "/leaderboard", "/healthz", "/privacy"]
+        pages = ["/", f"/i/{code}", "/me", "/join", "/leaderboard", "/healthz"]
         seen = []
         for _ in range(3):
             for path in pages:
@@ -393,7 +393,7 @@ def test_an_idle_database_restart_costs_no_request(tmp_path, proxied_postgres):
         code = codes(direct)["launch"]
         phones = [Phone(server.url) for _ in range(4)]
         for i, phone in enumerate(phones):
-            assert phone.join(f"Idle {i}").status_code == 200
+            assert phone.join(f"Idle {i}", "Red").status_code == 200
         for _ in range(30):  # every worker holds pooled connections now
             for phone in phones:
                 phone.http.get(f"{server.url}/i/{code}", timeout=30)
@@ -530,9 +530,7 @@ def test_anonymise_leaves_no_old_name_in_the_database_files(app, play, client):
     )
     page = response.get_data(as_text=True)
     assert "player names were anonymised" in page
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    # Read while the app's connections stay open, as a running server's would.
     stored = b"".join(p.read_bytes() for p in database.parent.glob("invider.db*"))
     for name in [*names, "Renamed Once"]:
         for form in (name, name.casefold()):
