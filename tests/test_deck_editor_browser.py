@@ -76,7 +76,7 @@ def test_an_edited_question_reaches_the_phone_and_the_audit_log(hunt, organiser,
 
     page.goto(hunt.url + "/admin/deck")
     log = page.locator("table.audit")
-    expect(log).to_contain_text("deck.edit")
+    expect(log).to_contain_text("Invider modifié")  # deck.edit, in the organiser's language
     expect(log).to_contain_text("partners: question changed")
 
 
