@@ -369,8 +369,10 @@ def validate_deck(data: dict, name: str, lines: _Lines) -> Deck:
 
 def _learning_options(hunt: dict, times: dict, hline, err) -> dict:
     """Validate the learning and privacy options of ``[hunt]``; pop the echo dates."""
-    options = {"echo_opens_at": times.pop("echo_opens_at"),
-               "echo_closes_at": times.pop("echo_closes_at")}  # fmt: skip
+    options = {
+        "echo_opens_at": times.pop("echo_opens_at"),
+        "echo_closes_at": times.pop("echo_closes_at"),
+    }
     confidence = hunt.get("confidence", True)
     if not isinstance(confidence, bool):
         err(hline("confidence"), f"confidence must be true or false, not {_kind(confidence)}")
@@ -387,8 +389,9 @@ def _learning_options(hunt: dict, times: dict, hline, err) -> dict:
         standings = "public"
     options["standings"] = standings
     days = hunt.get("retention_days")
-    if days is not None and (isinstance(days, bool) or not isinstance(days, int)
-                             or not 1 <= days <= 3650):  # fmt: skip
+    if days is not None and (
+        isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 3650
+    ):
         err(hline("retention_days"), "retention_days must be a whole number from 1 to 3650")
         days = None
     options["retention_days"] = days
