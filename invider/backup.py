@@ -88,9 +88,10 @@ def timestamped_name(prefix: str, now: datetime | None = None, suffix: str = ".d
 
 
 def backup_database(database_url: str, dest: Path) -> Path:
-    """Back up the database at ``database_url`` into ``dest`` (SQLite, or pg_dump)."""
-    if make_url(database_url).get_backend_name() == "postgresql":
-        return pg_dump(database_url, dest)
+    """Back up the SQLite database at ``database_url`` into ``dest``.
+
+    PostgreSQL has its own tools; a reset runs ``pg_dump`` itself (``backup_before_reset``).
+    """
     return backup_sqlite(sqlite_path(database_url), dest)
 
 
