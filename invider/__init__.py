@@ -84,6 +84,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(play.bp)
     app.register_blueprint(board.bp)
     app.register_blueprint(admin.bp)
+    from invider import echo_pages
+
+    app.register_blueprint(echo_pages.bp)
     errors.register_error_pages(app)
     if app.config.get("PROXY_FIX"):
         # Behind a reverse proxy: trust its X-Forwarded-For/Proto/Host, so the client's

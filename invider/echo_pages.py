@@ -1,0 +1,95 @@
+"""Blueprint for the echo: one question at a time while it is open, then a summary."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+
+from invider.echo import (
+    EchoClosed,
+    echo_answers,
+    echo_status,
+    echo_window,
+    player_plan,
+    record_echo,
+)
+from invider.models import CONFIDENCE, Hunt
+from invider.snapshot import deck_snapshot
+
+bp = Blueprint("echo", __name__)
+
+MAX_TYPED_ANSWER = 200
+
+
+@bp.app_template_global()
+def echo_state(hunt: Hunt | None) -> dict:
+    """Give templates the echo's status and dates (home page, recap, posters)."""
+    opens, closes = echo_window(hunt)
+    return {"status": echo_status(hunt), "opens": opens, "closes": closes,
+            "questions": hunt.echo_questions if hunt else 0}  # fmt: skip
+
+
+@bp.route("/echo", methods=["GET", "POST"])
+def echo():
+    """Ask the next echo question, record its one try, or sum the echo up."""
+    hunt = deck_snapshot().hunt
+    state = echo_state(hunt)
+    if state["status"] != "open":
+        page = render_template("echo/closed.html", hunt=hunt, echo=state)
+        return page, (409 if request.method == "POST" else 200)
+    if g.player is None:
+        return render_template("echo/closed.html", hunt=hunt, echo=state, stranger=True)
+    plan = player_plan(g.player, hunt)
+    done = echo_answers(g.player)
+    waiting = [item for item in plan if item.invider.id not in done]
+    if request.method == "POST":
+        return answer(hunt, plan, done)
+    if not waiting:
+        return render_template("echo/summary.html", hunt=hunt, plan=plan, done=done)
+    item = waiting[0]
+    return render_template(
+        "echo/question.html", hunt=hunt, item=item, number=len(plan) - len(waiting) + 1,
+        total=len(plan),
+    )  # fmt: skip
+
+
+def answer(hunt: Hunt, plan: list, done: dict):
+    """Record one echo try (field ``key`` names the question) and show how it went."""
+    by_key = {item.invider.key: item for item in plan}
+    item = by_key.get(request.form.get("key", ""))
+    if item is None:
+        abort(400, description=_("This question is not part of your echo."))
+    if item.invider.id in done:
+        return show(hunt, plan, item, done[item.invider.id])  # a repeated POST
+    if item.choices:
+        given = request.form.get("choice", "")
+        if given not in item.choices:
+            abort(400, description=_("Please pick one of the answers shown."))
+    else:
+        given = " ".join(request.form.get("answer", "").split())
+        if any(unicodedata.category(ch) == "Cc" for ch in given):
+            abort(400, description=_("Please type your answer as plain text."))
+        if not given or len(given) > MAX_TYPED_ANSWER:
+            abort(400, description=_("Please type an answer (200 characters at most)."))
+    confidence = request.form.get("confidence") or None
+    if confidence is not None and confidence not in CONFIDENCE:
+        abort(400, description=_("Please say how sure you are with one of the options shown."))
+    try:
+        stored, _created = record_echo(g.player, item, given, confidence)
+    except EchoClosed:
+        state = echo_state(Hunt.current())
+        return render_template("echo/closed.html", hunt=hunt, echo=state), 409
+    if stored is None:
+        session.clear()
+        return redirect(url_for("play.home"))
+    done = echo_answers(g.player)
+    return show(hunt, plan, item, stored, left=sum(1 for i in plan if i.invider.id not in done))
+
+
+def show(hunt: Hunt, plan: list, item, stored, left: int | None = None):
+    """Render how one echo try went: right or not, the answer and the fact again."""
+    if left is None:
+        left = sum(1 for i in plan if i.invider.id not in echo_answers(g.player))
+    return render_template("echo/result.html", hunt=hunt, item=item, answer=stored, left=left)

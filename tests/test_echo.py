@@ -1,0 +1,194 @@
+"""The echo: a week later, the posters a player found plus one control, one try each."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from conftest import csrf_token
+
+from invider.models import EchoAnswer, Hunt, Player, db, utcnow
+
+
+def schedule_echo(app, opens: timedelta, closes: timedelta, **options) -> None:
+    """Close the hunt and set the echo window relative to now."""
+    with app.app_context():
+        hunt = Hunt.current()
+        hunt.status_override = "closed"
+        hunt.echo_opens_at, hunt.echo_closes_at = utcnow() + opens, utcnow() + closes
+        for name, value in options.items():
+            setattr(hunt, name, value)
+        db.session.commit()
+
+
+OPEN = (timedelta(hours=-1), timedelta(days=7))
+
+
+def echo_question(client) -> tuple[str, list[str], str]:
+    """Return the key, the choices and the page of the echo's current question."""
+    page = client.get("/echo").get_data(as_text=True)
+    key = re.search(r'name="key" value="([^"]+)"', page)
+    assert key, page
+    return key.group(1), re.findall(r'name="choice" value="([^"]*)"', page), page
+
+
+def post_echo(client, **fields):
+    token = csrf_token(client, "/")
+    return client.post("/echo", data={"csrf_token": token, **fields})
+
+
+RIGHT = {"launch": {"choice": "July 2015"}, "partners": {"choice": "72"},
+         "services": {"answer": "133"}}  # fmt: skip
+WRONG = {"launch": {"choice": "March 2016"}, "partners": {"choice": "300"},
+         "services": {"answer": "12"}}  # fmt: skip
+
+
+def play_echo(client, answers: dict[str, dict]) -> list[str]:
+    """Answer every echo question from ``answers`` by key; return the keys in order."""
+    keys = []
+    while True:
+        page = client.get("/echo").get_data(as_text=True)
+        found = re.search(r'name="key" value="([^"]+)"', page)
+        if not found:
+            return keys
+        key = found.group(1)
+        keys.append(key)
+        response = post_echo(client, key=key, confidence="sure", **answers[key])
+        assert response.status_code == 200, response.get_data(as_text=True)
+        assert len(keys) < 10
+
+
+@pytest.fixture
+def alice(play):
+    """Alice found two posters on the day (one right, one wrong), never the third."""
+    play.join("Alice", "Red")
+    play.answer("launch", choice="July 2015", confidence="sure")
+    play.answer("partners", choice="300", confidence="sure")
+    return play
+
+
+def echo_rows(app) -> list[tuple]:
+    with app.app_context():
+        return db.session.execute(
+            db.select(EchoAnswer.invider_id, EchoAnswer.given, EchoAnswer.correct,
+                      EchoAnswer.control, EchoAnswer.confidence).order_by(EchoAnswer.id)
+        ).all()  # fmt: skip
+
+
+def test_the_echo_offers_the_posters_found_plus_one_control(alice, app, client):
+    schedule_echo(app, *OPEN)
+    keys = play_echo(client, RIGHT)
+    assert sorted(keys) == ["launch", "partners", "services"]
+    controls = {row.invider_id: row.control for row in echo_rows(app)}
+    with app.app_context():
+        ids = dict(db.session.execute(db.text("select key, id from invider")).all())
+    assert controls == {ids["launch"]: False, ids["partners"]: False, ids["services"]: True}
+    summary = client.get("/echo").get_data(as_text=True)
+    assert "You still remembered 2 messages out of 2." in summary
+
+
+def test_the_echo_draws_at_most_echo_questions_and_still_adds_the_control(alice, app, client):
+    schedule_echo(app, *OPEN, echo_questions=1)
+    keys = play_echo(client, RIGHT)
+    assert len(keys) == 2 and "services" in keys
+    assert sum(row.control for row in echo_rows(app)) == 1
+
+
+def test_the_question_shows_the_same_choices_shuffled_and_the_same_on_every_visit(
+    alice, app, client
+):
+    schedule_echo(app, *OPEN)
+    key, choices, page = echo_question(client)
+    assert echo_question(client)[:2] == (key, choices)
+    assert "No points and no leaderboard" in page
+    expected = {"launch": {"July 2015", "February 2014", "March 2016"},
+                "partners": {"72", "12", "300"}, "services": set()}  # fmt: skip
+    assert set(choices) == expected[key]
+    assert 'name="confidence"' in page
+
+
+def test_one_try_each_a_second_answer_keeps_the_first(alice, app, client):
+    schedule_echo(app, *OPEN)
+    key, _choices, _page = echo_question(client)
+    first = post_echo(client, key=key, **WRONG[key])
+    again = post_echo(client, key=key, **RIGHT[key])
+    assert "Not quite." in first.get_data(as_text=True)
+    assert "Not quite." in again.get_data(as_text=True)
+    rows = echo_rows(app)
+    assert len(rows) == 1 and rows[0].correct is False
+
+
+def test_a_question_outside_the_players_echo_is_refused(alice, app, client):
+    schedule_echo(app, *OPEN)
+    response = post_echo(client, key="nonexistent", choice="72")
+    assert response.status_code == 400
+    assert echo_rows(app) == []
+
+
+@pytest.mark.cache_seconds(0)
+def test_the_echo_never_changes_scores_or_the_public_standings(alice, app, client):
+    schedule_echo(app, *OPEN)
+    before = json.loads(client.get("/leaderboard.json").data)
+    play_echo(client, RIGHT)
+    after = json.loads(client.get("/leaderboard.json").data)
+    assert after["players"] == before["players"] and after["teams"] == before["teams"]
+    with app.app_context():
+        alice_row = db.session.execute(db.select(Player)).scalar_one()
+        assert (alice_row.score, alice_row.found, alice_row.correct) == (10, 2, 1)
+
+
+def test_before_its_opening_the_echo_says_when_it_opens_and_refuses_answers(alice, app, client):
+    schedule_echo(app, timedelta(days=2), timedelta(days=9))
+    page = client.get("/echo").get_data(as_text=True)
+    assert "The echo opens on" in page and 'name="key"' not in page
+    assert post_echo(client, key="launch", choice="July 2015").status_code == 409
+    assert echo_rows(app) == []
+    assert "The echo opens on" in client.get("/me").get_data(as_text=True)
+
+
+def test_after_its_close_the_echo_says_it_closed_and_refuses_answers(alice, app, client):
+    schedule_echo(app, timedelta(days=-9), timedelta(days=-2))
+    page = client.get("/echo").get_data(as_text=True)
+    assert "The echo closed on" in page and 'name="key"' not in page
+    assert post_echo(client, key="launch", choice="July 2015").status_code == 409
+    assert echo_rows(app) == []
+
+
+def test_by_default_the_echo_opens_a_week_after_the_close(app):
+    from invider.echo import echo_status, echo_window
+
+    with app.app_context():
+        hunt = Hunt.current()
+        hunt.closes_at = utcnow() - timedelta(days=3)
+        opens, closes = echo_window(hunt)
+        assert opens == hunt.closes_at + timedelta(days=7)
+        assert closes == opens + timedelta(days=7)
+        assert echo_status(hunt) == "scheduled"
+        assert echo_status(hunt, opens + timedelta(minutes=1)) == "open"
+        assert echo_status(hunt, closes) == "closed"
+
+
+def test_home_and_recap_invite_to_the_open_echo(alice, app, client):
+    schedule_echo(app, *OPEN)
+    for path in ("/", "/me"):
+        page = client.get(path).get_data(as_text=True)
+        assert "The echo: 5 questions, 2 minutes" in page, path
+        assert 'href="/echo"' in page
+
+
+def test_a_phone_that_never_played_is_told_where_to_open_the_echo(alice, app):
+    schedule_echo(app, *OPEN)
+    page = app.test_client().get("/echo").get_data(as_text=True)
+    assert "Open the echo on the phone you played with" in page
+
+
+def test_the_echo_reads_in_french(alice, app, client):
+    schedule_echo(app, *OPEN)
+    client.post("/lang", data={"lang": "fr", "csrf_token": csrf_token(client), "next": "/"})
+    page = html.unescape(client.get("/").get_data(as_text=True))
+    assert "L'écho : 5 questions, 2 minutes" in page
+    key, _choices, page = echo_question(client)
+    assert "L'écho : question 1 sur 3" in html.unescape(page)
