@@ -44,7 +44,7 @@ PROBLEMS = """(minFont) => {
   if (page.scrollHeight > vh || page.scrollWidth > vw)
     problems.push(`page scrolls: ${page.scrollWidth}x${page.scrollHeight}`);
   const name = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
-    (el.className && el.className.baseVal === undefined ? "." + el.className.split(" ").join(".") : "");
+    (typeof el.className === "string" && el.className ? "." + el.className.split(" ")[0] : "");
   const skip = (el) => el.closest(".visually-hidden, .skip, .kiosk-toggle, svg");
   const shown = (el) => { const s = getComputedStyle(el);
     return s.display !== "none" && s.visibility !== "hidden" && s.opacity !== "0"; };
@@ -53,7 +53,7 @@ PROBLEMS = """(minFont) => {
     const r = el.getBoundingClientRect();
     if (!r.width && !r.height) continue;
     if (r.right > vw + 1 || r.bottom > vh + 1 || r.left < -1 || r.top < -1)
-      problems.push(`outside the screen: ${name(el)} ${Math.round(r.right)}x${Math.round(r.bottom)}`);
+      problems.push(`outside: ${name(el)} ${Math.round(r.right)}x${Math.round(r.bottom)}`);
     const s = getComputedStyle(el);
     if (s.overflowY !== "visible" && el.scrollHeight > el.clientHeight + 2)
       problems.push(`cut at the bottom: ${name(el)} ${el.scrollHeight} > ${el.clientHeight}`);
@@ -175,7 +175,8 @@ def screens(show, browser):
                 page.wait_for_load_state("networkidle")
                 if status in ("open", "frozen"):
                     found[("top", status, size)] = [
-                        n for n in page.locator("#top .name").all() if n.is_visible()]
+                        n for n in page.locator("#top .name").all() if n.is_visible()
+                    ]
                 if status != "closed":
                     found[(status, size)] = check(page, status, w, h) + axe_problems(page)
                     page.close()
