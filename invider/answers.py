@@ -19,6 +19,12 @@ from text_to_num import alpha2digit
 FUZZY_MIN_LENGTH = 6
 # Words that turn a containing answer into a hedge or a denial ("133 ou 134", "pas 133").
 HEDGES = frozenset({"ou", "or", "pas", "not", "ni", "nor"})
+# Around an answer made only of words, only short words and these may stand: "c'est
+# Lyon" is Lyon, "Paris Lyon Marseille" is three guesses.
+FILLERS = frozenset(
+    "est sont cest dans avec pour bien sur environ voila the its this that with about".split()
+)
+FILLER_LENGTH = 3
 # Digit groups ("1 000", "1,000", "1.000") and decimal commas ("1,5" is "1.5").
 _GROUPED = re.compile(r"(?<=\d)[ \u00a0\u202f.,'’](?=\d{3}(?!\d))")
 _DECIMAL = re.compile(r"(?<=\d),(?=\d)")
@@ -74,18 +80,28 @@ def _matches(accepted: tuple[str, ...], given: tuple[str, ...]) -> bool:
     return len(accepted) == len(given) and all(map(_same_word, accepted, given))
 
 
+def _extra_allowed(word: str, numeric: bool) -> bool:
+    if word[0].isdigit() or word in HEDGES:
+        return False
+    return numeric or len(word) <= FILLER_LENGTH or word in FILLERS
+
+
 def _contains(accepted: tuple[str, ...], given: tuple[str, ...]) -> bool:
     """Tell whether a run of whole words of ``given`` matches ``accepted``.
 
     The rest of the answer may not hold another number or a hedge: "133 ou 134" is
-    no answer, "133 services" is.
+    no answer, "133 services" is. Around an answer without a number, only fillers.
     """
+    numeric = any(w[0].isdigit() for w in accepted)
+    # A run longer than the accepted answer plus a letter a word cannot match it.
+    longest = len(_compact(accepted)) + len(accepted)
     for start in range(len(given)):
         for end in range(start + 1, len(given) + 1):
+            if len(_compact(given[start:end])) > longest:
+                break
             if not _matches(accepted, given[start:end]):
                 continue
-            rest = given[:start] + given[end:]
-            if not any(w[0].isdigit() or w in HEDGES for w in rest):
+            if all(_extra_allowed(w, numeric) for w in given[:start] + given[end:]):
                 return True
     return False
 

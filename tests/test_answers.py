@@ -63,6 +63,11 @@ WORDS = [
     (typed("juillet 2015"), "juillet 2016", False),
     (typed("2015"), "en juillet 2015", True),
     (typed("2015"), "février 2014 ou juillet 2015", False),
+    (typed("juillet 2015"), "depuis juillet 2015", True),
+    (typed("Lyon"), "C'est Lyon !", True),
+    (typed("Lyon"), "à Lyon, bien sûr", True),
+    (typed("Lyon"), "Paris Lyon Marseille", False),  # three guesses, not an answer
+    (typed("Lyon"), "Lyon ou Paris", False),
     (typed("Aujourd'hui"), "aujourdhui", True),
     (typed("1,5"), "1.5", True),
     (typed("1 000"), "mille", True),
