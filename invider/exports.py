@@ -12,6 +12,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from invider.models import Invider, Player, db, utcnow
+from invider.figures import privacy_floor
+from invider.learning import TOPIC_COLUMNS, topic_rows
 from invider.report import poster_health
 
 # What makes a spreadsheet read a cell as a formula (tab and CR too, for some).
@@ -117,6 +119,12 @@ def inviders_csv() -> str:
     return write_csv(rows, INVIDER_COLUMNS)
 
 
+def topics_csv(floor: int) -> str:
+    """Return the learning figures per topic (groups of at least ``floor`` players)."""
+    rows = [[_csv_value(v) for v in row] for row in topic_rows(floor)]
+    return write_csv(rows, TOPIC_COLUMNS)
+
+
 def _sheet(book: Workbook, title: str, columns: list[str], rows: list[list]) -> None:
     sheet = book.create_sheet(title)
     sheet.freeze_panes = "A2"
@@ -150,13 +158,14 @@ def _sheet(book: Workbook, title: str, columns: list[str], rows: list[list]) -> 
 
 
 def results_xlsx() -> bytes:
-    """Return the results as an Excel workbook: a players sheet and an inviders sheet.
+    """Return the results as an Excel workbook: players, inviders and topics sheets.
 
     Every name and every text is a text cell, so no spreadsheet runs it as a formula.
     """
     book = Workbook(write_only=True)
     _sheet(book, "players", RESULT_COLUMNS, result_rows())
     _sheet(book, "inviders", INVIDER_COLUMNS, invider_rows())
+    _sheet(book, "topics", TOPIC_COLUMNS, topic_rows(privacy_floor()))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -192,3 +192,40 @@ def test_the_echo_reads_in_french(alice, app, client):
     assert "L'écho : 5 questions, 2 minutes" in page
     key, _choices, page = echo_question(client)
     assert "L'écho : question 1 sur 3" in html.unescape(page)
+
+
+MIXED = {"launch": {"choice": "July 2015"}, "partners": {"choice": "12"},
+         "services": {"answer": "133"}}  # fmt: skip
+
+
+def test_the_report_shows_what_the_echo_measured_per_message(alice, app, client, admin_client):
+    app.config["PRIVACY_FLOOR"] = 1
+    schedule_echo(app, *OPEN)
+    play_echo(client, MIXED)
+    text = " ".join(re.sub(r"<[^>]+>", " ", admin_client.get("/admin/results/report").get_data(
+        as_text=True)).split())  # fmt: skip
+    assert "What was learned, message by message" in text
+    # Partners: 300 given "sure" on the day (wrong), 12 in the echo (wrong); no control.
+    assert "Partners 100% 0% 100% 0% –" in text
+    # Store: launch right on the day and in the echo; services (never found) right as control.
+    assert "Store 100% 100% 0% 100% 100%" in text
+    csv = admin_client.get("/admin/results/topics.csv").get_data(as_text=True)
+    lines = csv.lstrip("\ufeff").splitlines()
+    assert lines[0] == ("topic,inviders,players,reach,first_try,confident_wrong,echo_players,"
+                        "still_remembered,control")  # fmt: skip
+    assert lines[1:] == [
+        "Partners,1,1,1.00,0.00,1.00,1,0.00,",
+        "Store,2,1,1.00,1.00,0.00,1,1.00,1.00",
+    ]
+    assert "Alice" not in csv
+
+
+def test_learning_figures_below_the_privacy_floor_are_not_shown(alice, app, client, admin_client):
+    schedule_echo(app, *OPEN)  # the shipped floor: 5 players; only Alice played
+    play_echo(client, MIXED)
+    text = " ".join(re.sub(r"<[^>]+>", " ", admin_client.get("/admin/results/report").get_data(
+        as_text=True)).split())  # fmt: skip
+    assert "No message has answers from 5 players yet." in text
+    assert "Not shown, fewer than 5 players: Partners, Store" in text
+    csv = admin_client.get("/admin/results/topics.csv").get_data(as_text=True)
+    assert csv.lstrip("\ufeff").splitlines()[1:] == ["Partners,1,,,,,,,", "Store,2,,,,,,,"]

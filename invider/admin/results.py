@@ -20,8 +20,9 @@ from flask_babel import gettext as _
 from invider.admin.access import actor, admin_required, bp
 from invider.admin.backups import backup_before_reset
 from invider.backup import BackupError, backup_database, timestamped_name
-from invider.exports import XLSX_TYPE, inviders_csv, results_csv, results_xlsx
+from invider.exports import XLSX_TYPE, inviders_csv, results_csv, results_xlsx, topics_csv
 from invider.figures import privacy_floor
+from invider.learning import learning_figures
 from invider.models import Hunt, utcnow
 from invider.moderation import anonymise_players, reset_hunt
 from invider.report import results_report
@@ -79,8 +80,16 @@ def inviders_csv_view():
 @admin_required
 def report():
     """Show the one-page results report for leadership, ready to print."""
-    return render_template("admin/report.html", hunt=Hunt.current(),
-                           report=results_report(privacy_floor()), now=utcnow())  # fmt: skip
+    floor = privacy_floor()
+    return render_template("admin/report.html", hunt=Hunt.current(), report=results_report(floor),
+                           learning=learning_figures(floor), now=utcnow())  # fmt: skip
+
+
+@bp.get("/results/topics.csv")
+@admin_required
+def topics_csv_view():
+    """Download the learning figures per topic as CSV: groups only, never a person."""
+    return csv_response(topics_csv(privacy_floor()), "topics")
 
 
 @bp.post("/anonymise")
