@@ -11,9 +11,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
-from invider.models import Invider, Player, db, utcnow
 from invider.figures import privacy_floor
 from invider.learning import TOPIC_COLUMNS, topic_rows
+from invider.models import Invider, Player, db, utcnow
 from invider.report import poster_health
 
 # What makes a spreadsheet read a cell as a formula (tab and CR too, for some).
