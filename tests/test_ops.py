@@ -579,7 +579,7 @@ def test_a_flood_of_idle_players_is_seen_and_removed_at_once(app, play):
         left = db.session.execute(db.select(Player.name)).scalars().all()
     assert left == ["Real Colleague"]
     log = organiser.get("/admin/players").get_data(as_text=True)
-    assert "players.remove_idle" in log
+    assert "Idle players removed" in log
 
 
 # --- serve: posters kept, addresses it answers on, timestamped logs (12.10, 12.11, 13.8) ---
