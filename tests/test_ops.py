@@ -172,7 +172,12 @@ class Load:
                 "join",
                 phone.http.post,
                 f"{self.url}/join",
-                data={"name": f"Load {i}-{n}", "next": "/me", "team": "Red", "csrf_token": token_of(page.text)},
+                data={
+                    "name": f"Load {i}-{n}",
+                    "next": "/me",
+                    "team": "Red",
+                    "csrf_token": token_of(page.text),
+                },
             )
             if joined is None or joined.status_code != 200:
                 time.sleep(0.2)
@@ -244,7 +249,11 @@ def test_a_redis_outage_never_stops_the_hunt(tmp_path):
                     gone = [
                         s for t, w, s in load.results if lost_at <= t < back_at and w == "answer"
                     ]
-                    assert 200 in frozen and 200 in gone, (frozen, gone, Counter_of([(w, s) for _, w, s in load.results]))
+                    assert 200 in frozen and 200 in gone, (
+                        frozen,
+                        gone,
+                        Counter_of([(w, s) for _, w, s in load.results]),
+                    )
                     # The limits count in Redis again: a guesser is stopped, counted there.
                     phone = Phone(server.url)
                     assert phone.join("Guesser", "Red").status_code == 200

@@ -38,9 +38,13 @@ def parse_local(text: str) -> datetime | None:
 
 def recent_audit(limit: int = 15) -> list[AuditEntry]:
     """Return the latest audit entries, newest first."""
-    return db.session.execute(
-        db.select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
-    ).scalars().all()  # fmt: skip
+    return (
+        db.session.execute(
+            db.select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
+        )
+        .scalars()
+        .all()
+    )
 
 
 @bp.get("/")
@@ -53,11 +57,16 @@ def dashboard():
     rows = poster_health(hunt, now, minutes)
     players = db.session.execute(db.select(func.count(Player.id))).scalar_one()
     return render_template(
-        "admin/dashboard.html", hunt=hunt, rows=rows, players=players, minutes=minutes,
-        silent=[r for r in rows if r.silent], audit=recent_audit(),
+        "admin/dashboard.html",
+        hunt=hunt,
+        rows=rows,
+        players=players,
+        minutes=minutes,
+        silent=[r for r in rows if r.silent],
+        audit=recent_audit(),
         times={f: local_input(getattr(hunt, f)) for f in SCHEDULE_FIELDS} if hunt else {},
         zone=current_app.config["TIMEZONE"],
-    )  # fmt: skip
+    )
 
 
 @bp.post("/status")
@@ -85,8 +94,13 @@ def schedule():
             raise ValueError("no hunt")
         set_schedule(hunt.id, *times, actor=actor())
     except ValueError:
-        flash(_("Times must be dates like 2026-03-14 09:00, in this order: opening, "
-                "freeze, closing."), "error")  # fmt: skip
+        flash(
+            _(
+                "Times must be dates like 2026-03-14 09:00, in this order: opening, "
+                "freeze, closing."
+            ),
+            "error",
+        )
         return redirect(url_for("admin.dashboard"))
     flash(_("Schedule saved."), "ok")
     return redirect(url_for("admin.dashboard"))
@@ -102,6 +116,10 @@ def name_mode():
         flash(_("Unknown action."), "error")
     else:
         set_name_mode(hunt.id, mode, actor())
-        flash(_("Joining now gives generated names.") if mode == "generated"
-              else _("Players now choose their names."), "ok")  # fmt: skip
+        flash(
+            _("Joining now gives generated names.")
+            if mode == "generated"
+            else _("Players now choose their names."),
+            "ok",
+        )
     return redirect(url_for("admin.dashboard"))

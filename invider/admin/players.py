@@ -45,6 +45,7 @@ def players():
     q = " ".join(request.args.get("q", "").split())[:40]
     query = db.select(Player).order_by(Player.score.desc(), Player.score_at, Player.id)
     if q:
+
         def like(text: str) -> str:
             return "%" + text.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
 
@@ -56,12 +57,23 @@ def players():
         )
     rows = db.session.execute(query.limit(PAGE_SIZE)).scalars().all()
     total = db.session.execute(db.select(func.count(Player.id))).scalar_one()
-    audit_log = db.session.execute(
-        db.select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(100)
-    ).scalars().all()  # fmt: skip
-    return render_template("admin/players.html", hunt=Hunt.current(), players=rows, q=q,
-                           total=total, audit=audit_log, page_size=PAGE_SIZE,
-                           newcomers=idle_count(60))  # fmt: skip
+    audit_log = (
+        db.session.execute(
+            db.select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(100)
+        )
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "admin/players.html",
+        hunt=Hunt.current(),
+        players=rows,
+        q=q,
+        total=total,
+        audit=audit_log,
+        page_size=PAGE_SIZE,
+        newcomers=idle_count(60),
+    )
 
 
 @bp.post("/players/<int:player_id>/rename")
@@ -90,9 +102,12 @@ def hide(player_id: int):
         player = set_hidden(player_id, hidden, actor())
     except LookupError:
         abort(404)
-    flash(_("%(name)s is hidden from the public standings.", name=player.name) if hidden
-          else _("%(name)s is shown in the public standings again.", name=player.name),
-          "ok")  # fmt: skip
+    flash(
+        _("%(name)s is hidden from the public standings.", name=player.name)
+        if hidden
+        else _("%(name)s is shown in the public standings again.", name=player.name),
+        "ok",
+    )
     return back_to_players()
 
 
@@ -100,8 +115,7 @@ def hide(player_id: int):
 @admin_required
 def remove_confirm(player_id: int):
     """Ask for confirmation before removing a player and their answers."""
-    return render_template("admin/remove.html", hunt=Hunt.current(),
-                           player=get_player(player_id))  # fmt: skip
+    return render_template("admin/remove.html", hunt=Hunt.current(), player=get_player(player_id))
 
 
 @bp.post("/players/<int:player_id>/remove")
