@@ -84,11 +84,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(play.bp)
     app.register_blueprint(board.bp)
     app.register_blueprint(admin.bp)
-    from invider import echo_pages
+    from invider import echo_pages, privacy_pages
 
     app.register_blueprint(echo_pages.bp)
     errors.register_error_pages(app)
     if app.config.get("PROXY_FIX"):
+    app.register_blueprint(privacy_pages.bp)
         # Behind a reverse proxy: trust its X-Forwarded-For/Proto/Host, so the client's
         # address keys the per-IP limits and HTTPS gives Secure cookies and HSTS.
         hops = int(app.config["PROXY_FIX"])

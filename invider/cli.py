@@ -24,6 +24,7 @@ def register_commands(app: Flask) -> None:
         export_command,
         backup_command,
         anonymise_command,
+        retention_command,
     ):
         app.cli.add_command(command)
 
@@ -177,6 +178,32 @@ def backup_command(file: Path) -> None:
     click.echo(f"Backed up the database into {file} (integrity check ok)")
 
 
+@click.command("retention")
+@click.option("--now", "force", is_flag=True, help="Apply it now, before its date.")
+@with_appcontext
+def retention_command(force: bool) -> None:
+    """Anonymise names and delete per-person data once the retention date has passed."""
+    from invider.figures import privacy_floor
+    from invider.privacy import apply_retention, retention_date
+
+    when = retention_date(Hunt.current())
+    if apply_retention(privacy_floor(), "command line", force=force):
+        click.echo("names anonymised; resume secrets, confidence and echo answers deleted")
+    elif when is None:
+        click.echo("no retention date: needs closes_at and retention_days (30 when discreet)")
+    else:
+        stamp = when.isoformat(timespec="minutes")
+        click.echo(f"nothing to do: retention date {stamp}, done or not yet due")
+
+
+def run_due_retention() -> bool:
+    """Apply the retention job if its date has passed (at server start)."""
+    from invider.figures import privacy_floor
+    from invider.privacy import apply_retention
+
+    return apply_retention(privacy_floor(), "serve")
+
+
 @click.command("anonymise")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @with_appcontext
@@ -222,6 +249,8 @@ def serve_command(host: str, port: int, workers: int | None, render_posters: boo
         fail(f"Error: {e}")
     if loaded:
         click.echo(loaded)
+    if run_due_retention():
+        click.echo("Retention date passed: names anonymised, per-person data deleted")
     # Shown as soon as it exists: nothing after this may lose it.
     if password:
         click.echo(f"Admin password (shown once, keep it): {password}")

@@ -13,7 +13,8 @@ from openpyxl.styles import Font
 
 from invider.figures import privacy_floor
 from invider.learning import TOPIC_COLUMNS, topic_rows
-from invider.models import Invider, Player, db, utcnow
+from invider.models import Hunt, Invider, Player, db, utcnow
+from invider.privacy import is_discreet
 from invider.report import poster_health
 
 # What makes a spreadsheet read a cell as a formula (tab and CR too, for some).
@@ -163,7 +164,8 @@ def results_xlsx() -> bytes:
     Every name and every text is a text cell, so no spreadsheet runs it as a formula.
     """
     book = Workbook(write_only=True)
-    _sheet(book, "players", RESULT_COLUMNS, result_rows())
+    if not is_discreet(Hunt.current()):  # works-council mode: no per-person rows leave
+        _sheet(book, "players", RESULT_COLUMNS, result_rows())
     _sheet(book, "inviders", INVIDER_COLUMNS, invider_rows())
     _sheet(book, "topics", TOPIC_COLUMNS, topic_rows(privacy_floor()))
     out = io.BytesIO()

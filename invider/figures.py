@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func
+from sqlalchemy import func, true
 
 from invider.models import Answer, Hunt, Invider, Player, db, utcnow
+from invider.privacy import is_discreet
 from invider.scoring import Standings, compute_standings, public_standings
 from invider.sprites import sprite_colour, sprite_svg
 from invider.worker_cache import FIGURES, SCREEN, cached
@@ -58,6 +59,8 @@ def latest_finds(limit: int = FEED_LENGTH) -> list[dict]:
         .join(Player, Answer.player_id == Player.id)
         .join(Invider, Answer.invider_id == Invider.id)
         .where(Player.hidden.is_(False))
+        # Works-council mode: only players who opted in to appear by name.
+        .where(Player.show_name.is_(True) if is_discreet(Hunt.current()) else true())
         .order_by(Answer.created_at.desc(), Answer.id.desc())
         .limit(limit)
     ).all()

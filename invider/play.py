@@ -31,6 +31,7 @@ from invider.i18n import page_language
 from invider.links import public_link
 from invider.models import CONFIDENCE, Answer, Invider, Player, db
 from invider.names import clean_display_name, generated_name, generated_names, name_key
+from invider.privacy import is_discreet, show_name
 from invider.resume import new_resume_token, player_by_token, qr_svg
 from invider.scoring import AnswersClosed, player_rank, record_answer
 from invider.snapshot import deck_snapshot
@@ -285,6 +286,8 @@ def join():
         else:
             log_in(player)
             return redirect(target)
+            if is_discreet(hunt) and request.form.get("show_name"):
+                show_name(player)
     proposal = name if generated and name else suggestions[0]
     page = render_template(
         "play/join.html",

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from invider.answers import is_correct, normalise_answer  # noqa: F401 (re-exported)
 from invider.database import begin_write
 from invider.models import Answer, Hunt, Invider, Player, db, utcnow
+from invider.privacy import discreet_players, is_discreet
 from invider.worker_cache import STANDINGS, cached
 
 #: The ranking: score, then who reached it first, then who joined first. The index
@@ -157,12 +158,18 @@ def compute_standings(now: datetime | None = None, live: bool = False) -> Standi
          "found": r.found}
         for rank, r in enumerate(rows, start=1)
     ]  # fmt: skip
+    summary = {"title": hunt.title if hunt else "", "status": status, "inviders": total}
+    bodies = {}
+    if is_discreet(hunt):
+        # Works-council mode: only players who opted in are named; the rest are a count.
+        players, bodies["ranks"], summary["unnamed"] = discreet_players(players)
     return Standings(
-        hunt={"title": hunt.title if hunt else "", "status": status, "inviders": total},
+        hunt=summary,
         players=players,
         teams=_team_rows(hunt, frozen),
         frozen=frozen,
         generated_at=now.isoformat(timespec="seconds"),
+        _bodies=bodies,
     )
 
 

@@ -15,6 +15,7 @@ from invider.admin import (  # noqa: F401  (they register views)
     hunt,
     newcomers,
     players,
+    privacy,
     results,
 )
 from invider.admin.access import (

@@ -7,6 +7,7 @@ from io import BytesIO
 from pathlib import Path
 
 from flask import (
+    abort,
     current_app,
     flash,
     redirect,
@@ -25,6 +26,7 @@ from invider.figures import privacy_floor
 from invider.learning import learning_figures
 from invider.models import Hunt, utcnow
 from invider.moderation import anonymise_players, reset_hunt
+from invider.privacy import is_discreet
 from invider.report import results_report
 
 
@@ -59,6 +61,8 @@ def results():
 @admin_required
 def players_csv():
     """Download the players' results as CSV (UTF-8 with BOM, formulas neutralised)."""
+    if is_discreet(Hunt.current()):
+        abort(403, description=_("Discreet standings: no per-person results leave the server."))
     return csv_response(results_csv(), "players")
 
 

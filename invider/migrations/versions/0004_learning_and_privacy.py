@@ -8,7 +8,8 @@
 - ``invider.strict``: typed answers compared after case and accent folding only.
 
 Written by hand like 0002 and 0003. Columns are only added (SQLite's ALTER TABLE ADD
-COLUMN), so no table is rebuilt and ``ix_player_ranking`` keeps its descending score.
+COLUMN), so no table is rebuilt: ``player`` keeps AUTOINCREMENT and ``ix_player_ranking``
+its descending score.
 
 Revision ID: 0004
 Revises: 0003
@@ -26,31 +27,26 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("hunt") as batch_op:
-        batch_op.add_column(
-            sa.Column("confidence", sa.Boolean(), nullable=False, server_default=sa.true())
-        )
-        batch_op.add_column(sa.Column("echo_opens_at", sa.DateTime(), nullable=True))
-        batch_op.add_column(sa.Column("echo_closes_at", sa.DateTime(), nullable=True))
-        batch_op.add_column(
-            sa.Column("echo_questions", sa.Integer(), nullable=False, server_default="5")
-        )
-        batch_op.add_column(
-            sa.Column("standings", sa.String(length=10), nullable=False, server_default="public")
-        )
-        batch_op.add_column(sa.Column("retention_days", sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column("retention_done_at", sa.DateTime(), nullable=True))
-        batch_op.add_column(sa.Column("retained_figures", sa.JSON(), nullable=True))
-    with op.batch_alter_table("invider") as batch_op:
-        batch_op.add_column(
-            sa.Column("strict", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-    with op.batch_alter_table("player") as batch_op:
-        batch_op.add_column(
-            sa.Column("show_name", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-    with op.batch_alter_table("answer") as batch_op:
-        batch_op.add_column(sa.Column("confidence", sa.String(length=6), nullable=True))
+    # Plain ALTER TABLE ADD COLUMN: a batch operation would rebuild ``player`` on SQLite,
+    # losing AUTOINCREMENT and the descending score of ``ix_player_ranking``.
+    for column in (
+        sa.Column("confidence", sa.Boolean(), nullable=False, server_default=sa.true()),
+        sa.Column("echo_opens_at", sa.DateTime(), nullable=True),
+        sa.Column("echo_closes_at", sa.DateTime(), nullable=True),
+        sa.Column("echo_questions", sa.Integer(), nullable=False, server_default="5"),
+        sa.Column("standings", sa.String(length=10), nullable=False, server_default="public"),
+        sa.Column("retention_days", sa.Integer(), nullable=True),
+        sa.Column("retention_done_at", sa.DateTime(), nullable=True),
+        sa.Column("retained_figures", sa.JSON(), nullable=True),
+    ):
+        op.add_column("hunt", column)
+    op.add_column(
+        "invider", sa.Column("strict", sa.Boolean(), nullable=False, server_default=sa.false())
+    )
+    op.add_column(
+        "player", sa.Column("show_name", sa.Boolean(), nullable=False, server_default=sa.false())
+    )
+    op.add_column("answer", sa.Column("confidence", sa.String(length=6), nullable=True))
     op.create_table(
         "echo_answer",
         sa.Column("id", sa.Integer(), nullable=False),

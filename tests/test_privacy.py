@@ -1,0 +1,143 @@
+"""Works-council mode: named only by choice, the retention job, the privacy page."""
+
+from __future__ import annotations
+
+import html
+import json
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from conftest import SMALL_DECK, Actions, csrf_token
+
+from invider.decks import load_deck, read_deck
+from invider.models import Answer, EchoAnswer, Hunt, Player, db, utcnow
+
+DISCREET = SMALL_DECK.replace("points = 10\n", 'points = 10\nstandings = "discreet"\n', 1)
+
+
+@pytest.fixture
+def discreet(app, tmp_path):
+    deck = tmp_path / "discreet.toml"
+    deck.write_text(DISCREET, encoding="utf-8")
+    with app.app_context():
+        load_deck(read_deck(deck))
+    return app
+
+
+def join(app, name: str, show: bool) -> Actions:
+    """Join on a phone of its own, opting in to the public names or not."""
+    phone = Actions(app, app.test_client())
+    token = csrf_token(phone.client, "/join?next=/me")
+    data = {"name": name, "team": "Red", "csrf_token": token, "next": "/me"}
+    if show:
+        data["show_name"] = "1"
+    assert phone.client.post("/join", data=data).status_code == 302
+    return phone
+
+
+@pytest.mark.cache_seconds(0)
+def test_public_standings_name_only_players_who_opted_in(discreet):
+    alice, bob = join(discreet, "Alice", True), join(discreet, "Bobbie", False)
+    alice.answer("launch", choice="July 2015")
+    bob.answer("services", answer="133")  # Bob leads, unnamed
+    viewer = discreet.test_client()
+    body = json.loads(viewer.get("/leaderboard.json").data)
+    assert [(p["rank"], p["name"]) for p in body["players"]] == [(2, "Alice")]
+    assert body["hunt"]["unnamed"] == 1
+    assert body["teams"][0]["players"] == 2
+    for path in ("/leaderboard.json", "/leaderboard", "/screen", "/screen.json"):
+        assert "Bobbie" not in viewer.get(path).get_data(as_text=True), path
+    page = html.unescape(viewer.get("/leaderboard").get_data(as_text=True))
+    assert "And 1 player who chose not to appear by name." in page
+    # Bob still sees his own rank.
+    assert "You: 1st place, 20 points" in html.unescape(bob.client.get("/leaderboard").get_data(
+        as_text=True))  # fmt: skip
+
+
+def test_the_join_form_asks_to_appear_by_name_only_in_discreet_mode(app, discreet):
+    page = discreet.test_client().get("/join").get_data(as_text=True)
+    assert 'name="show_name"' in page and "Show my name on the public leaderboard" in page
+    with discreet.app_context():
+        assert db.session.execute(db.select(Player)).first() is None
+
+
+def test_no_per_person_results_leave_the_server_in_discreet_mode(discreet, admin_client):
+    join(discreet, "Alice", False).answer("launch", choice="July 2015")
+    assert admin_client.get("/admin/results/players.csv").status_code == 403
+    workbook = admin_client.get("/admin/results/players.xlsx")
+    assert workbook.status_code == 200
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(BytesIO(workbook.data))
+    assert "players" not in book.sheetnames and "topics" in book.sheetnames
+
+
+def test_the_retention_job_anonymises_and_deletes_what_it_says(discreet, runner, admin_client):
+    discreet.config["PRIVACY_FLOOR"] = 1
+    alice = join(discreet, "Alice Martin", True)
+    alice.answer("launch", choice="March 2016", confidence="sure")
+    alice.client.post("/me/resume", data={"csrf_token": csrf_token(alice.client, "/me")})
+    with discreet.app_context():
+        hunt = Hunt.current()
+        hunt.status_override = "closed"
+        hunt.echo_opens_at, hunt.echo_closes_at = utcnow() - timedelta(hours=1), utcnow()
+        hunt.echo_closes_at += timedelta(days=1)
+        db.session.commit()
+        player = db.session.execute(db.select(Player)).scalar_one()
+        secrets = [player.session_secret, player.resume_token]
+        assert all(secrets)
+    alice.client.post("/echo", data={"csrf_token": csrf_token(alice.client, "/"),
+                                     "key": "launch", "choice": "July 2015",
+                                     "confidence": "unsure"})  # fmt: skip
+    with discreet.app_context():
+        assert db.session.execute(db.select(EchoAnswer)).scalars().all()
+        hunt = Hunt.current()
+        assert "no retention date" in runner.invoke(args=["retention"]).output  # no close yet
+        hunt.closes_at = utcnow() - timedelta(days=31)
+        db.session.commit()
+    result = runner.invoke(args=["retention"])
+    assert "anonymised" in result.output, result.output
+    with discreet.app_context():
+        player = db.session.execute(db.select(Player)).scalar_one()
+        assert player.name.startswith("Player ") and player.resume_token is None
+        assert db.session.execute(db.select(Answer.confidence)).scalars().all() == [None]
+        assert db.session.execute(db.select(EchoAnswer)).scalars().all() == []
+        database = Path(db.engine.url.database)
+        db.engine.dispose()
+    with sqlite3.connect(database) as conn:
+        dump = "\n".join(conn.iterdump())
+    conn.close()
+    raw = database.read_bytes()
+    for secret in ("Alice Martin", *secrets):
+        assert secret not in dump and secret.encode() not in raw
+    assert "'sure'" not in dump and "'unsure'" not in dump
+    # The session ended; the figures per message are kept for the report.
+    assert alice.client.get("/me").status_code == 302
+    page = " ".join(html.unescape(admin_client.get("/admin/results/report").get_data(
+        as_text=True)).split())  # fmt: skip
+    assert "Store" in page and "What was learned, message by message" in page
+    assert "100%" in page  # Store: sure and wrong on the day, still remembered in the echo
+    assert "nothing to do" in runner.invoke(args=["retention"]).output  # it runs once
+
+
+def test_the_privacy_page_says_what_is_kept_in_both_languages(discreet):
+    client = discreet.test_client()
+    page = html.unescape(client.get("/privacy").get_data(as_text=True))
+    assert "What is stored" in page and "only the players who chose to appear by name" in page
+    assert "30 days after the hunt" not in page  # no close date: no retention date yet
+    assert 'href="/privacy"' in client.get("/").get_data(as_text=True)
+    client.post("/lang", data={"lang": "fr", "csrf_token": csrf_token(client), "next": "/"})
+    page = html.unescape(client.get("/privacy").get_data(as_text=True))
+    assert "Ce qui est conservé" in page and 'lang="fr"' in page
+
+
+def test_the_control_room_writes_the_staff_notice_and_the_cse_summary(discreet, admin_client):
+    notice = html.unescape(admin_client.get("/admin/privacy/notice").get_data(as_text=True))
+    assert "L1222-4" in notice and "What is stored" in notice
+    summary = html.unescape(admin_client.get("/admin/privacy/cse").get_data(as_text=True))
+    assert "L2312-38" in summary and "Discreet: teams" in summary
+    assert admin_client.get("/admin/privacy").status_code == 200
