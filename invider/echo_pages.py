@@ -27,8 +27,12 @@ MAX_TYPED_ANSWER = 200
 def echo_state(hunt: Hunt | None) -> dict:
     """Give templates the echo's status and dates (home page, recap, posters)."""
     opens, closes = echo_window(hunt)
-    return {"status": echo_status(hunt), "opens": opens, "closes": closes,
-            "questions": hunt.echo_questions if hunt else 0}  # fmt: skip
+    return {
+        "status": echo_status(hunt),
+        "opens": opens,
+        "closes": closes,
+        "questions": hunt.echo_questions if hunt else 0,
+    }
 
 
 @bp.route("/echo", methods=["GET", "POST"])
@@ -50,9 +54,12 @@ def echo():
         return render_template("echo/summary.html", hunt=hunt, plan=plan, done=done)
     item = waiting[0]
     return render_template(
-        "echo/question.html", hunt=hunt, item=item, number=len(plan) - len(waiting) + 1,
+        "echo/question.html",
+        hunt=hunt,
+        item=item,
+        number=len(plan) - len(waiting) + 1,
         total=len(plan),
-    )  # fmt: skip
+    )
 
 
 def answer(hunt: Hunt, plan: list, done: dict):

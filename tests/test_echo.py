@@ -40,10 +40,16 @@ def post_echo(client, **fields):
     return client.post("/echo", data={"csrf_token": token, **fields})
 
 
-RIGHT = {"launch": {"choice": "July 2015"}, "partners": {"choice": "72"},
-         "services": {"answer": "133"}}  # fmt: skip
-WRONG = {"launch": {"choice": "March 2016"}, "partners": {"choice": "300"},
-         "services": {"answer": "12"}}  # fmt: skip
+RIGHT = {
+    "launch": {"choice": "July 2015"},
+    "partners": {"choice": "72"},
+    "services": {"answer": "133"},
+}
+WRONG = {
+    "launch": {"choice": "March 2016"},
+    "partners": {"choice": "300"},
+    "services": {"answer": "12"},
+}
 
 
 def play_echo(client, answers: dict[str, dict]) -> list[str]:
@@ -73,9 +79,14 @@ def alice(play):
 def echo_rows(app) -> list[tuple]:
     with app.app_context():
         return db.session.execute(
-            db.select(EchoAnswer.invider_id, EchoAnswer.given, EchoAnswer.correct,
-                      EchoAnswer.control, EchoAnswer.confidence).order_by(EchoAnswer.id)
-        ).all()  # fmt: skip
+            db.select(
+                EchoAnswer.invider_id,
+                EchoAnswer.given,
+                EchoAnswer.correct,
+                EchoAnswer.control,
+                EchoAnswer.confidence,
+            ).order_by(EchoAnswer.id)
+        ).all()
 
 
 def test_the_echo_offers_the_posters_found_plus_one_control(alice, app, client):
@@ -104,8 +115,11 @@ def test_the_question_shows_the_same_choices_shuffled_and_the_same_on_every_visi
     key, choices, page = echo_question(client)
     assert echo_question(client)[:2] == (key, choices)
     assert "No points and no leaderboard" in page
-    expected = {"launch": {"July 2015", "February 2014", "March 2016"},
-                "partners": {"72", "12", "300"}, "services": set()}  # fmt: skip
+    expected = {
+        "launch": {"July 2015", "February 2014", "March 2016"},
+        "partners": {"72", "12", "300"},
+        "services": set(),
+    }
     assert set(choices) == expected[key]
     assert 'name="confidence"' in page
 
@@ -194,16 +208,22 @@ def test_the_echo_reads_in_french(alice, app, client):
     assert "L'écho : question 1 sur 3" in html.unescape(page)
 
 
-MIXED = {"launch": {"choice": "July 2015"}, "partners": {"choice": "12"},
-         "services": {"answer": "133"}}  # fmt: skip
+MIXED = {
+    "launch": {"choice": "July 2015"},
+    "partners": {"choice": "12"},
+    "services": {"answer": "133"},
+}
 
 
 def test_the_report_shows_what_the_echo_measured_per_message(alice, app, client, admin_client):
     app.config["PRIVACY_FLOOR"] = 1
     schedule_echo(app, *OPEN)
     play_echo(client, MIXED)
-    text = " ".join(re.sub(r"<[^>]+>", " ", admin_client.get("/admin/results/report").get_data(
-        as_text=True)).split())  # fmt: skip
+    text = " ".join(
+        re.sub(
+            r"<[^>]+>", " ", admin_client.get("/admin/results/report").get_data(as_text=True)
+        ).split()
+    )
     assert "What was learned, message by message" in text
     # Partners: 300 given "sure" on the day (wrong), 12 in the echo (wrong); no control.
     assert "Partners 100% 0% 100% 0% –" in text
@@ -211,8 +231,10 @@ def test_the_report_shows_what_the_echo_measured_per_message(alice, app, client,
     assert "Store 100% 100% 0% 100% 100%" in text
     csv = admin_client.get("/admin/results/topics.csv").get_data(as_text=True)
     lines = csv.lstrip("\ufeff").splitlines()
-    assert lines[0] == ("topic,inviders,players,reach,first_try,confident_wrong,echo_players,"
-                        "still_remembered,control")  # fmt: skip
+    assert lines[0] == (
+        "topic,inviders,players,reach,first_try,confident_wrong,echo_players,"
+        "still_remembered,control"
+    )
     assert lines[1:] == [
         "Partners,1,1,1.00,0.00,1.00,1,0.00,",
         "Store,2,1,1.00,1.00,0.00,1,1.00,1.00",
@@ -223,8 +245,11 @@ def test_the_report_shows_what_the_echo_measured_per_message(alice, app, client,
 def test_learning_figures_below_the_privacy_floor_are_not_shown(alice, app, client, admin_client):
     schedule_echo(app, *OPEN)  # the shipped floor: 5 players; only Alice played
     play_echo(client, MIXED)
-    text = " ".join(re.sub(r"<[^>]+>", " ", admin_client.get("/admin/results/report").get_data(
-        as_text=True)).split())  # fmt: skip
+    text = " ".join(
+        re.sub(
+            r"<[^>]+>", " ", admin_client.get("/admin/results/report").get_data(as_text=True)
+        ).split()
+    )
     assert "No message has answers from 5 players yet." in text
     assert "Not shown, fewer than 5 players: Partners, Store" in text
     csv = admin_client.get("/admin/results/topics.csv").get_data(as_text=True)

@@ -35,8 +35,9 @@ def test_confidence_then_answer_then_result_then_the_echo(served, browser, phone
     # Without a confidence the browser asks for it first: nothing is sent.
     page.get_by_role("button", name="Mars 2016").click()
     expect(page).to_have_url(question)
-    expect(page.get_by_role("heading", name="Depuis quand l'Emploi Store est-il en ligne ?"))\
-        .to_be_visible()  # fmt: skip
+    expect(
+        page.get_by_role("heading", name="Depuis quand l'Emploi Store est-il en ligne ?")
+    ).to_be_visible()
     page.get_by_label("Sûr·e").check()
     page.get_by_role("button", name="Mars 2016").click()
     expect(page.get_by_text("Vous étiez sûr·e — c'est celle-ci à retenir.")).to_be_visible()

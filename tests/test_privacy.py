@@ -52,8 +52,9 @@ def test_public_standings_name_only_players_who_opted_in(discreet):
     page = html.unescape(viewer.get("/leaderboard").get_data(as_text=True))
     assert "And 1 player who chose not to appear by name." in page
     # Bob still sees his own rank.
-    assert "You: 1st place, 20 points" in html.unescape(bob.client.get("/leaderboard").get_data(
-        as_text=True))  # fmt: skip
+    assert "You: 1st place, 20 points" in html.unescape(
+        bob.client.get("/leaderboard").get_data(as_text=True)
+    )
 
 
 def test_the_join_form_asks_to_appear_by_name_only_in_discreet_mode(app, discreet):
@@ -90,9 +91,15 @@ def test_the_retention_job_anonymises_and_deletes_what_it_says(discreet, runner,
         player = db.session.execute(db.select(Player)).scalar_one()
         secrets = [player.session_secret, player.resume_token]
         assert all(secrets)
-    alice.client.post("/echo", data={"csrf_token": csrf_token(alice.client, "/"),
-                                     "key": "launch", "choice": "July 2015",
-                                     "confidence": "unsure"})  # fmt: skip
+    alice.client.post(
+        "/echo",
+        data={
+            "csrf_token": csrf_token(alice.client, "/"),
+            "key": "launch",
+            "choice": "July 2015",
+            "confidence": "unsure",
+        },
+    )
     with discreet.app_context():
         assert db.session.execute(db.select(EchoAnswer)).scalars().all()
         hunt = Hunt.current()
@@ -117,8 +124,9 @@ def test_the_retention_job_anonymises_and_deletes_what_it_says(discreet, runner,
     assert "'sure'" not in dump and "'unsure'" not in dump
     # The session ended; the figures per message are kept for the report.
     assert alice.client.get("/me").status_code == 302
-    page = " ".join(html.unescape(admin_client.get("/admin/results/report").get_data(
-        as_text=True)).split())  # fmt: skip
+    page = " ".join(
+        html.unescape(admin_client.get("/admin/results/report").get_data(as_text=True)).split()
+    )
     assert "Store" in page and "What was learned, message by message" in page
     assert "100%" in page  # Store: sure and wrong on the day, still remembered in the echo
     assert "nothing to do" in runner.invoke(args=["retention"]).output  # it runs once

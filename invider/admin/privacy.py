@@ -37,8 +37,9 @@ def retention_now():
 def staff_notice():
     """Show the notice to staff, from the hunt's actual settings, ready to print."""
     hunt = Hunt.current()
-    return render_template("admin/privacy_notice.html", hunt=hunt, facts=privacy_facts(hunt),
-                           now=utcnow())  # fmt: skip
+    return render_template(
+        "admin/privacy_notice.html", hunt=hunt, facts=privacy_facts(hunt), now=utcnow()
+    )
 
 
 @bp.get("/privacy/cse")
@@ -46,5 +47,6 @@ def staff_notice():
 def cse_summary():
     """Show the one-page summary for the works council (CSE), ready to print."""
     hunt = Hunt.current()
-    return render_template("admin/privacy_cse.html", hunt=hunt, facts=privacy_facts(hunt),
-                           now=utcnow())  # fmt: skip
+    return render_template(
+        "admin/privacy_cse.html", hunt=hunt, facts=privacy_facts(hunt), now=utcnow()
+    )
