@@ -37,6 +37,7 @@ def test_full_path_from_scan_to_the_big_screen(served, browser, phone):
         assert box["height"] >= 44 and box["width"] >= 44
     shoot(page, "03-question")
 
+    page.get_by_label("Sûr·e").check()  # how sure, asked first (one tap)
     page.get_by_role("button", name="Février 2014").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Raté"))
     expect(page.get_by_text("La réponse\u00a0: Juillet 2015")).to_be_visible()
@@ -45,10 +46,11 @@ def test_full_path_from_scan_to_the_big_screen(served, browser, phone):
 
     screen = browser.new_page(viewport={"width": 1920, "height": 1080})
     screen.goto(f"{served.url}/screen")
-    row = screen.locator("#top tr", has_text="Ada Lovelace")
-    expect(row).to_contain_text("0")
+    row = screen.locator("#top li", has_text="Ada Lovelace")
+    expect(row.locator(".score")).to_have_text("0")
 
     page.goto(f"{served.url}/i/{code_of(served, 'partners')}")
+    page.get_by_label("J'hésite").check()
     page.get_by_role("button", name="72", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Bonne réponse"))
     expect(page.get_by_text("+10 points")).to_be_visible()
@@ -56,7 +58,7 @@ def test_full_path_from_scan_to_the_big_screen(served, browser, phone):
     shoot(page, "05-result-right")
 
     # The big screen picks the new score up by itself, without a reload.
-    expect(row.locator("td.num")).to_have_text("10", timeout=3000)
+    expect(row.locator(".score")).to_have_text("10", timeout=3000)
     shoot(screen, "06-screen")
     screen.close()
 
@@ -74,6 +76,7 @@ def test_full_path_from_scan_to_the_big_screen(served, browser, phone):
 def test_resume_link_opens_the_same_player_in_a_fresh_browser(served, browser, phone):
     page = phone.new_page()
     join(page, served, "Grace Hopper", key="partners")
+    page.get_by_label("Sûr·e").check()
     page.get_by_role("button", name="72", exact=True).click()
     page.goto(f"{served.url}/me")
     page.get_by_role("button", name="Créer mon lien de reprise").click()
@@ -81,6 +84,8 @@ def test_resume_link_opens_the_same_player_in_a_fresh_browser(served, browser, p
     expect(page.locator("#resume svg.qr")).to_be_visible()
     shoot(page, "08-me-resume-link")
     url = link.get_attribute("href")
+    # The link carries the public address printed on the posters, never the Host header.
+    assert url.startswith(served.env["INVIDER_PUBLIC_URL"] + "/resume/")
     assert re.search(r"/resume/[\w-]{40,}$", url)
     # The QR code on the screen reads back as the same link (another phone's camera would).
     shot = Image.open(io.BytesIO(page.locator("#resume svg.qr").screenshot()))
@@ -89,7 +94,8 @@ def test_resume_link_opens_the_same_player_in_a_fresh_browser(served, browser, p
     other = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
     try:
         second = other.new_page()
-        second.goto(url)
+        # The test's phones reach that public address at the server's own port.
+        second.goto(url.replace(served.env["INVIDER_PUBLIC_URL"], served.url))
         expect(second.get_by_role("heading", level=1)).to_contain_text("Grace Hopper")
         shoot(second, "09-resume-confirm")
         second.get_by_role("button", name="Continuer").click()
@@ -105,7 +111,7 @@ def test_resume_link_opens_the_same_player_in_a_fresh_browser(served, browser, p
     third = browser.new_context()
     try:
         stale = third.new_page()
-        response = stale.goto(url)
+        response = stale.goto(url.replace(served.env["INVIDER_PUBLIC_URL"], served.url))
         assert response.status == 404
         expect(stale.get_by_role("heading", level=1)).to_have_text("Ce lien ne marche plus")
     finally:
@@ -146,11 +152,13 @@ def test_every_page_works_without_javascript(served, browser):
         page.get_by_role("link", name="Proposer un nom d'envahisseur").click()
         expect(page.get_by_label("Pseudo")).to_have_value(re.compile(r"^\S+ \S+ \d\d$"))
         join(page, served, "Sans JS", key="mooc")
+        page.get_by_label("Sûr·e").check()
         page.get_by_role("button", name="30 000").click()
         expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Bonne réponse"))
         page.goto(f"{served.url}/")
         page.get_by_label(re.compile("Tapez le code")).fill(code_of(served, "services"))
         page.get_by_role("button", name="Ouvrir").click()
+        page.get_by_label("Je devine").check()
         page.get_by_label(re.compile("tapez votre réponse")).fill("Cent trente-trois")
         page.get_by_role("button", name="Répondre").click()
         expect(page.get_by_text("+20 points")).to_be_visible()
@@ -192,6 +200,7 @@ def test_player_pages_weigh_under_100_kb(served, phone):
                       ("question", question)]:  # fmt: skip
         sizes[name] = weigh(page, lambda url=url: page.goto(served.url + url if url[0] == "/"
                                                            else url))  # fmt: skip
+    page.get_by_label("Sûr·e").check()
     sizes["result"] = weigh(page, lambda: page.get_by_role("button", name="12",
                                                           exact=True).click())  # fmt: skip
     print("page weights (bytes):", sizes)
