@@ -26,6 +26,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         DATABASE_URL=None,
         SECRET_KEY=None,
         ADMIN_PASSWORD=None,
+        # An organiser login lasts a working day.
+        ADMIN_SESSION_HOURS=12,
         REDIS_URL=None,
         # Prefix of the rate-limit keys in Redis.
         REDIS_PREFIX="invider:rl:",
@@ -87,9 +89,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from invider import echo_pages, privacy_pages
 
     app.register_blueprint(echo_pages.bp)
+    app.register_blueprint(privacy_pages.bp)
     errors.register_error_pages(app)
     if app.config.get("PROXY_FIX"):
-    app.register_blueprint(privacy_pages.bp)
         # Behind a reverse proxy: trust its X-Forwarded-For/Proto/Host, so the client's
         # address keys the per-IP limits and HTTPS gives Secure cookies and HSTS.
         hops = int(app.config["PROXY_FIX"])

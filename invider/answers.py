@@ -44,9 +44,15 @@ def tokens(text: str) -> tuple[str, ...]:
     text = unicodedata.normalize("NFKC", text).casefold()
     # Both languages, whatever the hunt's: colleagues answer in either. A threshold of 0
     # turns even "un" or "one" into 1, on both sides of the comparison alike.
-    for language in ("fr", "en"):
-        text = alpha2digit(text, language, threshold=0)
-    text = _DECIMAL.sub(".", _GROUPED.sub("", fold(text)))
+    # As typed ("zéro" needs its accent) and without accents (a stray one, as in
+    # "trôis", must not hide the number): the reading that leaves fewer words wins.
+    readings = []
+    for candidate in (text, fold(text)):
+        for language in ("fr", "en"):
+            candidate = alpha2digit(candidate, language, threshold=0)
+        readings.append(fold(candidate))
+    text = min(readings, key=lambda reading: len(re.findall(r"[^\W\d_]+", reading)))
+    text = _DECIMAL.sub(".", _GROUPED.sub("", text))
     return tuple(_TOKEN.findall(text))
 
 

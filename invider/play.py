@@ -47,6 +47,8 @@ MISS_LIMIT, MISS_PERIOD = 10, 300
 # New players per address are counted over 5 minutes (JOIN_LIMIT_PER_IP in config).
 JOIN_PERIOD = 300
 MAX_TYPED_ANSWER = 200
+# Session keys that are not the player's and survive a change of player on this phone.
+KEPT_ON_LOG_IN = ("lang", "admin", "organiser_device")
 
 NAME_ERRORS = {
     "empty": lambda: _("Please choose a display name."),
@@ -284,10 +286,10 @@ def join():
         except ValueError as e:
             error = NAME_ERRORS.get(str(e), NAME_ERRORS["empty"])()
         else:
-            log_in(player)
-            return redirect(target)
             if is_discreet(hunt) and request.form.get("show_name"):
                 show_name(player)
+            log_in(player)
+            return redirect(target)
     proposal = name if generated and name else suggestions[0]
     page = render_template(
         "play/join.html",
@@ -381,12 +383,13 @@ def create_player(name: str, team: str | None) -> Player:
 def log_in(player: Player) -> None:
     """Make this phone play as ``player``; the session holds the player's id and secret and
     the language this phone chose, nothing of whoever played on it before."""
-    language = session.get("lang")
+    # The phone's language and an organiser's login on the same browser are not the
+    # previous player's: they stay.
+    kept = {key: session[key] for key in KEPT_ON_LOG_IN if key in session}
     session.clear()
+    session.update(kept)
     session["player_id"] = player.id
     session["player_secret"] = player.session_secret
-    if language:
-        session["lang"] = language
     session.permanent = True
     g.player = player
 
