@@ -215,23 +215,47 @@ def prepare(workdir: Path, players: int, answers_each: int) -> None:
             at += timedelta(seconds=rng.randrange(1, 600))
             right = rng.random() < 0.7
             answer_id += 1
-            answer_rows.append((answer_id, pid, invider_id, "A" if right else "B", right,
-                                points if right else 0, naive(at)))  # fmt: skip
+            answer_rows.append(
+                (
+                    answer_id,
+                    pid,
+                    invider_id,
+                    "A" if right else "B",
+                    right,
+                    points if right else 0,
+                    naive(at),
+                )
+            )
             found += 1
             if right:
                 score, correct, score_at = score + points, correct + 1, at
         name = f"Player {pid:05d}"
-        player_rows.append((pid, name, name.casefold(), TEAMS[pid % len(TEAMS)], score, found,
-                            correct, naive(score_at), naive(joined), False,
-                            f"bench-secret-{pid}"))  # fmt: skip
+        player_rows.append(
+            (
+                pid,
+                name,
+                name.casefold(),
+                TEAMS[pid % len(TEAMS)],
+                score,
+                found,
+                correct,
+                naive(score_at),
+                naive(joined),
+                False,
+                f"bench-secret-{pid}",
+            )
+        )
     conn.executemany(
         "insert into player (id, name, name_key, team, score, found, correct, "
         "score_at, joined_at, hidden, session_secret) "
         "values (?,?,?,?,?,?,?,?,?,?,?)",
         player_rows,
     )
-    conn.executemany("insert into answer (id, player_id, invider_id, given, correct, points, "
-                     "created_at) values (?,?,?,?,?,?,?)", answer_rows)  # fmt: skip
+    conn.executemany(
+        "insert into answer (id, player_id, invider_id, given, correct, points, "
+        "created_at) values (?,?,?,?,?,?,?)",
+        answer_rows,
+    )
     conn.commit()
     conn.execute("analyze")
     conn.close()
@@ -334,8 +358,10 @@ def measure_hello(base: Path, seconds: int) -> dict:
         result = wrk(server.url + "/", seconds, "")
     finally:
         server.stop()
-    print(f"{'hello world':<28} {result['rps']:>8.0f} req/s  p50 {result['p50_ms']:>7.1f} ms"
-          f"  p99 {result['p99_ms']:>7.1f} ms")  # fmt: skip
+    print(
+        f"{'hello world':<28} {result['rps']:>8.0f} req/s  p50 {result['p50_ms']:>7.1f} ms"
+        f"  p99 {result['p99_ms']:>7.1f} ms"
+    )
     return result
 
 
@@ -346,8 +372,10 @@ def measure_minimal(base: Path, database: Path, seconds: int) -> dict:
         result = wrk(server.url + "/1", seconds, "")
     finally:
         server.stop()
-    print(f"{'minimal Flask page':<28} {result['rps']:>8.0f} req/s  p50 {result['p50_ms']:>7.1f} ms"
-          f"  p99 {result['p99_ms']:>7.1f} ms")  # fmt: skip
+    print(
+        f"{'minimal Flask page':<28} {result['rps']:>8.0f} req/s  p50 {result['p50_ms']:>7.1f} ms"
+        f"  p99 {result['p99_ms']:>7.1f} ms"
+    )
     return result
 
 
@@ -493,8 +521,10 @@ def main() -> int:
         finally:
             server.stop()
         slowdown = results["/leaderboard.json"]["rps"] / big["rps"]
-        print(line("/leaderboard.json 20k", big, hello["rps"])
-              + f"; slowdown from 2k: {slowdown:.2f}x")  # fmt: skip
+        print(
+            line("/leaderboard.json 20k", big, hello["rps"])
+            + f"; slowdown from 2k: {slowdown:.2f}x"
+        )
 
     for label, target in PAGE_TARGETS.items():
         if results[label]["rps"] / minimal["rps"] < target:

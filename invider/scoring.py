@@ -141,8 +141,14 @@ def compute_standings(now: datetime | None = None, live: bool = False) -> Standi
     now = now or utcnow()
     hunt = Hunt.current()
     status = hunt.status(now) if hunt else "closed"
-    frozen = bool(not live and hunt and status in ("frozen", "closed") and hunt.freeze_at
-                  and now >= hunt.freeze_at and not hunt.status_override)  # fmt: skip
+    frozen = bool(
+        not live
+        and hunt
+        and status in ("frozen", "closed")
+        and hunt.freeze_at
+        and now >= hunt.freeze_at
+        and not hunt.status_override
+    )
     total = db.session.execute(db.select(func.count(Invider.id))).scalar_one()
     if frozen:
         rows = _frozen_rows(hunt.freeze_at)
@@ -154,10 +160,16 @@ def compute_standings(now: datetime | None = None, live: bool = False) -> Standi
             .limit(MAX_ROWS)
         ).all()
     players = [
-        {"rank": rank, "id": r.id, "name": r.name, "team": r.team, "score": r.score,
-         "found": r.found}
+        {
+            "rank": rank,
+            "id": r.id,
+            "name": r.name,
+            "team": r.team,
+            "score": r.score,
+            "found": r.found,
+        }
         for rank, r in enumerate(rows, start=1)
-    ]  # fmt: skip
+    ]
     summary = {"title": hunt.title if hunt else "", "status": status, "inviders": total}
     bodies = {}
     if is_discreet(hunt):
@@ -189,13 +201,18 @@ def _frozen_rows(freeze_at: datetime) -> list:
     score = func.coalesce(totals.c.score, 0)
     reached = func.coalesce(totals.c.reached, Player.joined_at)
     return db.session.execute(
-        db.select(Player.id, Player.name, Player.team, score.label("score"),
-                  func.coalesce(totals.c.found, 0).label("found"))
+        db.select(
+            Player.id,
+            Player.name,
+            Player.team,
+            score.label("score"),
+            func.coalesce(totals.c.found, 0).label("found"),
+        )
         .outerjoin(totals, totals.c.pid == Player.id)
         .where(Player.hidden.is_(False), Player.joined_at < freeze_at)
         .order_by(score.desc(), reached, Player.id)
         .limit(MAX_ROWS)
-    ).all()  # fmt: skip
+    ).all()
 
 
 def _team_rows(hunt: Hunt | None, frozen: bool) -> list[dict]:
@@ -208,9 +225,11 @@ def _team_rows(hunt: Hunt | None, frozen: bool) -> list[dict]:
             .subquery()
         )
         score = func.coalesce(func.sum(answered.c.points), 0)
-        query = (db.select(Player.team, score, func.count(Player.id))
-                 .outerjoin(answered, answered.c.player_id == Player.id)
-                 .where(Player.joined_at < hunt.freeze_at))  # fmt: skip
+        query = (
+            db.select(Player.team, score, func.count(Player.id))
+            .outerjoin(answered, answered.c.player_id == Player.id)
+            .where(Player.joined_at < hunt.freeze_at)
+        )
     else:
         query = db.select(Player.team, func.sum(Player.score), func.count(Player.id))
     query = query.where(Player.hidden.is_(False), Player.team.is_not(None)).group_by(Player.team)
@@ -221,10 +240,15 @@ def _team_rows(hunt: Hunt | None, frozen: bool) -> list[dict]:
         totals.items(), key=lambda t: (-(t[1][0] / t[1][1] if t[1][1] else 0), -t[1][0], t[0])
     )
     return [
-        {"rank": rank, "name": team, "score": score, "players": count,
-         "average": round(score / count, 1) if count else 0.0}
+        {
+            "rank": rank,
+            "name": team,
+            "score": score,
+            "players": count,
+            "average": round(score / count, 1) if count else 0.0,
+        }
         for rank, (team, (score, count)) in enumerate(ordered, start=1)
-    ]  # fmt: skip
+    ]
 
 
 def live_rank(player: Player) -> int:

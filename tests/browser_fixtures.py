@@ -38,5 +38,3 @@ def phone(browser: Browser) -> Iterator[BrowserContext]:
     context = browser.new_context(**PHONE)
     yield context
     context.close()
-
-

@@ -138,7 +138,8 @@ class Actions:
     def code(self, key: str) -> str:
         with self.app.app_context():
             return db.session.execute(
-                db.select(Invider.code).where(Invider.key == key)).scalar_one()  # fmt: skip
+                db.select(Invider.code).where(Invider.key == key)
+            ).scalar_one()
 
     def join(self, name: str = "Alice", team: str | None = "Red", next: str = "/me"):
         token = csrf_token(self.client, f"/join?next={next}")

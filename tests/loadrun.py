@@ -23,7 +23,7 @@ def generated_deck(inviders: int, title: str = "Load hunt") -> str:
             f'[[invider]]\nkey = "q{n:03d}"\nquestion = "Question {n}?"\n'
             f'choices = {CHOICES!r}\nanswer = "Right"\nfact = "Fact {n}."\n'
             f"points = {n % 5 + 1}\n".replace("'", '"')
-        )  # fmt: skip
+        )
     return "\n".join(parts)
 
 
@@ -63,8 +63,15 @@ class Tally:
         return sum(n for status, n in self.statuses.items() if status >= 500)
 
 
-def walk(url: str, name: str, codes: dict[str, str], tally: Tally, deadline: float,
-         think: tuple[float, float], rng: random.Random) -> None:  # fmt: skip
+def walk(
+    url: str,
+    name: str,
+    codes: dict[str, str],
+    tally: Tally,
+    deadline: float,
+    think: tuple[float, float],
+    rng: random.Random,
+) -> None:
     """Join, then scan and answer every poster in a random order, thinking in between."""
     phone = Phone(url)
     try:
@@ -106,8 +113,7 @@ def poll(url: str, tally: Tally, stop: threading.Event, every: float) -> None:
     while not stop.is_set():
         try:
             headers = {"If-None-Match": etag} if etag else {}
-            response = tally.timed(http.get, f"{url}/leaderboard.json", headers=headers,
-                                   timeout=30)  # fmt: skip
+            response = tally.timed(http.get, f"{url}/leaderboard.json", headers=headers, timeout=30)
             etag = response.headers.get("ETag", etag)
         except requests.RequestException as e:
             with tally.lock:
@@ -115,9 +121,16 @@ def poll(url: str, tally: Tally, stop: threading.Event, every: float) -> None:
         stop.wait(every)
 
 
-def run(url: str, codes: dict[str, str], players: int, pollers: int, seconds: float,
-        think: tuple[float, float] = (0.5, 2.0), prefix: str = "Player",
-        ramp: float = 5.0) -> tuple[Tally, float]:  # fmt: skip
+def run(
+    url: str,
+    codes: dict[str, str],
+    players: int,
+    pollers: int,
+    seconds: float,
+    think: tuple[float, float] = (0.5, 2.0),
+    prefix: str = "Player",
+    ramp: float = 5.0,
+) -> tuple[Tally, float]:
     """Run ``players`` walkers (arriving over ``ramp`` seconds) and ``pollers`` pollers.
 
     Returns the tally and the elapsed time; nothing runs past ``seconds``.

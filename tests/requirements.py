@@ -25,7 +25,6 @@ def require(condition: object, reason: str) -> None:
 def postgres_reachable() -> bool:
     """Tell whether the test PostgreSQL answers (INVIDER_TEST_POSTGRES)."""
     import psycopg
-
     from databases import POSTGRES
 
     try:

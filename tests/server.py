@@ -23,21 +23,40 @@ def free_port() -> int:
 class Server:
     """One ``invider serve`` process and the address it listens on."""
 
-    def __init__(self, workdir: Path, port: int | None = None, workers: int = 2,
-                 env: dict | None = None):  # fmt: skip
+    def __init__(
+        self, workdir: Path, port: int | None = None, workers: int = 2, env: dict | None = None
+    ):
         self.workdir, self.port, self.workers = workdir, port or free_port(), workers
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = dict(os.environ, INVIDER_INSTANCE=str(workdir / "instance"),
-                        INVIDER_PUBLIC_URL=f"http://192.168.1.20:{self.port}", **(env or {}))
+        self.env = dict(
+            os.environ,
+            INVIDER_INSTANCE=str(workdir / "instance"),
+            INVIDER_PUBLIC_URL=f"http://192.168.1.20:{self.port}",
+            **(env or {}),
+        )
         self.process: subprocess.Popen | None = None
         self.log = workdir / "server.log"
 
     def start(self, timeout: float = 30) -> Server:
-        command = [shutil.which("invider"), "serve", "--host", "127.0.0.1",
-                   "--port", str(self.port), "--workers", str(self.workers)]  # fmt: skip
+        command = [
+            shutil.which("invider"),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--workers",
+            str(self.workers),
+        ]
         with self.log.open("ab") as log:
-            self.process = subprocess.Popen(command, cwd=self.workdir, env=self.env, stdout=log,
-                                            stderr=subprocess.STDOUT, start_new_session=True)
+            self.process = subprocess.Popen(
+                command,
+                cwd=self.workdir,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -60,8 +79,9 @@ class Server:
             self.process.wait(timeout=30)
 
     def worker_pids(self) -> list[int]:
-        out = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True,
-                             text=True).stdout  # fmt: skip
+        out = subprocess.run(
+            ["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True
+        ).stdout
         return [int(p) for p in out.split()]
 
 
@@ -87,5 +107,6 @@ class Phone:
 
     def answer(self, code: str, token: str | None = None, **fields) -> requests.Response:
         token = token or self.token_for(code)
-        return self.http.post(f"{self.url}/i/{code}", data={"csrf_token": token, **fields},
-                              timeout=30)  # fmt: skip
+        return self.http.post(
+            f"{self.url}/i/{code}", data={"csrf_token": token, **fields}, timeout=30
+        )

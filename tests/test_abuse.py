@@ -35,8 +35,11 @@ def test_guessing_codes_is_limited_per_player_across_workers(workdir, store):
     if store == "redis":
         need_redis()
     prefix = f"invider-test:{secrets.token_hex(6)}:"
-    env = {"INVIDER_REDIS_URL": "redis://127.0.0.1:6379/0", "INVIDER_REDIS_PREFIX": prefix} \
-        if store == "redis" else {}
+    env = (
+        {"INVIDER_REDIS_URL": "redis://127.0.0.1:6379/0", "INVIDER_REDIS_PREFIX": prefix}
+        if store == "redis"
+        else {}
+    )
     client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
     with postgres_schema() if store == "postgresql" else nullcontext() as db_url:
         if db_url:
@@ -132,9 +135,14 @@ def signed_session(app, data: dict, secret: str | None = None, at: float | None 
 
     interface = app.session_interface
     serializer = URLSafeTimedSerializer(
-        secret or app.secret_key, salt=interface.salt, serializer=interface.serializer,
-        signer_kwargs={"key_derivation": interface.key_derivation,
-                       "digest_method": interface.digest_method})  # fmt: skip
+        secret or app.secret_key,
+        salt=interface.salt,
+        serializer=interface.serializer,
+        signer_kwargs={
+            "key_derivation": interface.key_derivation,
+            "digest_method": interface.digest_method,
+        },
+    )
     if at is not None:
         original = TimestampSigner.get_timestamp
         TimestampSigner.get_timestamp = lambda self: int(at)
@@ -155,8 +163,9 @@ def test_a_bad_cookie_starts_a_new_anonymous_session(app, client, play, kind):
     elif kind == "forged":
         value = signed_session(app, {"player_id": player_id}, secret="not-the-key")
     elif kind == "expired":
-        value = signed_session(app, {"player_id": player_id, "_permanent": True},
-                               at=time.time() - 400 * 86400)  # fmt: skip
+        value = signed_session(
+            app, {"player_id": player_id, "_permanent": True}, at=time.time() - 400 * 86400
+        )
     else:
         value = "\x00\xff{{not a cookie"
     client.set_cookie("invider", value)
@@ -193,8 +202,11 @@ def database_rows(app) -> dict:
     path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
     with sqlite3.connect(path) as conn:
         tables = [t for (t,) in conn.execute("select name from sqlite_master where type='table'")]
-        found = {t: sorted(map(repr, conn.execute(f'select * from "{t}"'))) for t in tables
-                 if t != "rate_count"}  # fmt: skip
+        found = {
+            t: sorted(map(repr, conn.execute(f'select * from "{t}"')))
+            for t in tables
+            if t != "rate_count"
+        }
     conn.close()
     return found
 
@@ -257,12 +269,20 @@ def test_every_response_carries_the_security_headers(app, client, play, caplog):
     def boom():
         raise RuntimeError("secret detail")
 
-    responses = [client.get("/"), client.get("/leaderboard.json"), client.get("/join"),
-                 client.get("/static/css/app.css"), client.get("/i/nope")]  # fmt: skip
+    responses = [
+        client.get("/"),
+        client.get("/leaderboard.json"),
+        client.get("/join"),
+        client.get("/static/css/app.css"),
+        client.get("/i/nope"),
+    ]
     play.join()
     code = play.code("launch")
-    responses += [client.get("/i/nope"), client.post(f"/i/{code}", data={"choice": "x"}),
-                  client.post(f"/i/{code}", data={"choice": "x" * 2_000_000})]  # fmt: skip
+    responses += [
+        client.get("/i/nope"),
+        client.post(f"/i/{code}", data={"choice": "x"}),
+        client.post(f"/i/{code}", data={"choice": "x" * 2_000_000}),
+    ]
     caplog.set_level(logging.ERROR)
     crashed = client.get("/test-boom")
     responses.append(crashed)
@@ -286,14 +306,19 @@ def test_cookies_are_httponly_lax_and_secure_behind_an_https_proxy(app, client, 
 
     proxied = create_app({**app.config, "INSTANCE": app.instance_path, "PROXY_FIX": 1})
     phone = proxied.test_client()
-    https = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7",
-             "X-Forwarded-Host": "hunt.example.org"}  # fmt: skip
+    https = {
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-For": "203.0.113.7",
+        "X-Forwarded-Host": "hunt.example.org",
+    }
     page = phone.get("/join?next=/me", headers=https)
     assert page.headers["Strict-Transport-Security"].startswith("max-age=")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
-    joined = phone.post("/join", data={"name": "Bea", "team": "Red", "csrf_token": token,
-                                       "next": "/me"},
-                        headers={**https, "Referer": "https://hunt.example.org/join"})
+    joined = phone.post(
+        "/join",
+        data={"name": "Bea", "team": "Red", "csrf_token": token, "next": "/me"},
+        headers={**https, "Referer": "https://hunt.example.org/join"},
+    )
     assert joined.status_code == 302
     assert "Secure" in joined.headers["Set-Cookie"]
     assert "HttpOnly" in joined.headers["Set-Cookie"]
@@ -301,5 +326,3 @@ def test_cookies_are_httponly_lax_and_secure_behind_an_https_proxy(app, client, 
         from invider.models import db
 
         db.engine.dispose()
-
-

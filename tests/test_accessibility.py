@@ -12,10 +12,12 @@ from playwright.sync_api import expect
 pytest_plugins = ["browser_fixtures"]
 
 AXE_OPTIONS = {
-    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa",
-                                         "wcag22aa", "best-practice"]},
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
+    },
     "resultTypes": ["violations"],
-}  # fmt: skip
+}
 
 
 def serious_violations(page) -> list[str]:
@@ -23,8 +25,9 @@ def serious_violations(page) -> list[str]:
     results = Axe().run(page, options=AXE_OPTIONS)
     return [
         f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"] if v["impact"] in ("serious", "critical")
-    ]  # fmt: skip
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -66,9 +69,21 @@ def pages(served, browser):
     return visited
 
 
-@pytest.mark.parametrize("name", ["home", "join", "question", "question-typed", "result-wrong",
-                                  "result-right", "me", "leaderboard", "leaderboard-english",
-                                  "screen"])  # fmt: skip
+@pytest.mark.parametrize(
+    "name",
+    [
+        "home",
+        "join",
+        "question",
+        "question-typed",
+        "result-wrong",
+        "result-right",
+        "me",
+        "leaderboard",
+        "leaderboard-english",
+        "screen",
+    ],
+)
 def test_no_serious_or_critical_axe_violations(pages, name):
     assert pages[name] == []
 
@@ -103,15 +118,15 @@ def test_keyboard_focus_is_visible(served, browser):
             page.keyboard.press("Tab")
             outline = page.evaluate(
                 "() => { const s = getComputedStyle(document.activeElement);"
-                " return [s.outlineStyle, parseFloat(s.outlineWidth)]; }")  # fmt: skip
+                " return [s.outlineStyle, parseFloat(s.outlineWidth)]; }"
+            )
             assert outline[0] != "none" and outline[1] >= 2, outline
     finally:
         context.close()
 
 
 def test_reduced_motion_stops_animations_and_transitions(served, browser):
-    context = browser.new_context(reduced_motion="reduce", viewport={"width": 1920,
-                                                                     "height": 1080})  # fmt: skip
+    context = browser.new_context(reduced_motion="reduce", viewport={"width": 1920, "height": 1080})
     try:
         page = context.new_page()
         moving = []

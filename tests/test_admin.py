@@ -21,20 +21,31 @@ def rows(app, model):
 
 def post(client, path: str, data: dict | None = None, page: str = "/admin/", **kwargs):
     """POST an organiser form with the CSRF token of ``page``."""
-    return client.post(path, data={"csrf_token": csrf_token(client, page), **(data or {})},
-                       **kwargs)  # fmt: skip
+    return client.post(
+        path, data={"csrf_token": csrf_token(client, page), **(data or {})}, **kwargs
+    )
 
 
 def add_players(app, specs):
     """Insert players directly: (name, team, score, found, correct, hidden)."""
     with app.app_context():
         for name, team, score, found, correct, hidden in specs:
-            db.session.add(Player(name=name, name_key=name.casefold(), team=team, score=score,
-                                  found=found, correct=correct, hidden=hidden))  # fmt: skip
+            db.session.add(
+                Player(
+                    name=name,
+                    name_key=name.casefold(),
+                    team=team,
+                    score=score,
+                    found=found,
+                    correct=correct,
+                    hidden=hidden,
+                )
+            )
         db.session.commit()
 
 
 # --- Access -----------------------------------------------------------------------------
+
 
 def admin_urls(app):
     """Every organiser route but the login, as (method, url)."""
@@ -82,8 +93,10 @@ def test_login_with_a_wrong_password_is_refused(app, client):
 def test_login_is_limited_to_ten_tries_a_minute(app, client):
     app.config["ADMIN_PASSWORD"] = ADMIN_PASSWORD
     token = csrf_token(client, "/admin/login")
-    codes = [client.post("/admin/login", data={"password": "x", "csrf_token": token}).status_code
-             for _ in range(11)]  # fmt: skip
+    codes = [
+        client.post("/admin/login", data={"password": "x", "csrf_token": token}).status_code
+        for _ in range(11)
+    ]
     assert codes[:10] == [401] * 10
     assert codes[10] == 429
     response = client.post("/admin/login", data={"password": ADMIN_PASSWORD, "csrf_token": token})
@@ -94,8 +107,10 @@ def test_login_returns_to_the_page_asked_for(app, client):
     app.config["ADMIN_PASSWORD"] = ADMIN_PASSWORD
     assert client.get("/admin/players").location == "/admin/login?next=/admin/players"
     token = csrf_token(client, "/admin/login?next=/admin/players")
-    response = client.post("/admin/login", data={"password": ADMIN_PASSWORD,
-                                                 "csrf_token": token, "next": "/admin/players"})
+    response = client.post(
+        "/admin/login",
+        data={"password": ADMIN_PASSWORD, "csrf_token": token, "next": "/admin/players"},
+    )
     assert response.location == "/admin/players"
 
 
@@ -128,8 +143,10 @@ def test_serve_refuses_a_short_admin_password(app, runner, monkeypatch):
 
 # --- The day ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("action, status", [("open", "open"), ("freeze", "frozen"),
-                                           ("close", "closed")])  # fmt: skip
+
+@pytest.mark.parametrize(
+    "action, status", [("open", "open"), ("freeze", "frozen"), ("close", "closed")]
+)
 def test_status_buttons_set_the_hunt_status(app, admin_client, client, action, status):
     response = post(admin_client, "/admin/status", {"action": action})
     assert response.status_code == 302
@@ -161,9 +178,15 @@ def test_reopen_follows_the_schedule_again(app, admin_client):
 
 
 def test_schedule_times_are_edited_in_the_office_time_zone(app, admin_client):
-    response = post(admin_client, "/admin/schedule", {
-        "opens_at": "2030-03-14T09:00", "freeze_at": "2030-03-14T17:30",
-        "closes_at": "2030-03-14T18:00"})  # fmt: skip
+    response = post(
+        admin_client,
+        "/admin/schedule",
+        {
+            "opens_at": "2030-03-14T09:00",
+            "freeze_at": "2030-03-14T17:30",
+            "closes_at": "2030-03-14T18:00",
+        },
+    )
     assert response.status_code == 302
     with app.app_context():
         hunt = db.session.get(Hunt, 1)
@@ -173,10 +196,13 @@ def test_schedule_times_are_edited_in_the_office_time_zone(app, admin_client):
     assert 'value="2030-03-14T09:00"' in page
 
 
-@pytest.mark.parametrize("times", [
-    {"opens_at": "2030-03-14T18:00", "closes_at": "2030-03-14T09:00"},
-    {"opens_at": "tomorrow"},
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "times",
+    [
+        {"opens_at": "2030-03-14T18:00", "closes_at": "2030-03-14T09:00"},
+        {"opens_at": "tomorrow"},
+    ],
+)
 def test_bad_schedule_times_get_a_message(app, admin_client, times):
     post(admin_client, "/admin/schedule", times)
     page = admin_client.get("/admin/").get_data(as_text=True)
@@ -202,8 +228,9 @@ def test_join_refuses_a_name_from_the_word_list(app, play):
 
 
 def test_organisers_extend_the_word_list_in_the_instance_folder(app, play):
-    (app.instance_path and __import__("pathlib").Path(app.instance_path)
-     / "banned-names.txt").write_text("# ours\nbrocoli\n", encoding="utf-8")
+    (
+        app.instance_path and __import__("pathlib").Path(app.instance_path) / "banned-names.txt"
+    ).write_text("# ours\nbrocoli\n", encoding="utf-8")
     assert play.join("Brocoli Fan", "Red").status_code == 400
     assert play.join("Carrot Fan", "Red").status_code == 302
 
@@ -225,12 +252,26 @@ def test_a_poster_without_scans_goes_silent_while_others_are_scanned(app):
         db.session.add(p)
         db.session.flush()
         ids = {i.key: i.id for i in db.session.execute(db.select(Invider)).scalars()}
-        db.session.add_all([
-            Answer(player_id=p.id, invider_id=ids["launch"], given="x", correct=False,
-                   points=0, created_at=now - timedelta(minutes=5)),
-            Answer(player_id=p.id, invider_id=ids["services"], given="x", correct=False,
-                   points=0, created_at=now - timedelta(minutes=90)),
-        ])  # fmt: skip
+        db.session.add_all(
+            [
+                Answer(
+                    player_id=p.id,
+                    invider_id=ids["launch"],
+                    given="x",
+                    correct=False,
+                    points=0,
+                    created_at=now - timedelta(minutes=5),
+                ),
+                Answer(
+                    player_id=p.id,
+                    invider_id=ids["services"],
+                    given="x",
+                    correct=False,
+                    points=0,
+                    created_at=now - timedelta(minutes=90),
+                ),
+            ]
+        )
         db.session.commit()
         silent = {r.key: r.silent for r in poster_health(hunt, now, 60)}
         assert silent == {"launch": False, "services": True, "partners": True}
@@ -254,10 +295,15 @@ def test_dashboard_warns_about_silent_posters(app, admin_client, play):
 
 # --- Deck -------------------------------------------------------------------------------
 
+
 def upload(client, text: str, name: str = "new.toml"):
-    return post(client, "/admin/deck/upload",
-                {"deck": (io.BytesIO(text.encode()), name)}, page="/admin/deck",
-                content_type="multipart/form-data")  # fmt: skip
+    return post(
+        client,
+        "/admin/deck/upload",
+        {"deck": (io.BytesIO(text.encode()), name)},
+        page="/admin/deck",
+        content_type="multipart/form-data",
+    )
 
 
 def test_deck_upload_previews_then_applies_keeping_codes(app, admin_client):
@@ -269,13 +315,14 @@ def test_deck_upload_previews_then_applies_keeping_codes(app, admin_client):
     assert "Added (1)" in page and "services-v2" in page
     assert "Changed (1)" in page and "Removed (1)" in page
     with app.app_context():  # nothing loaded yet
-        assert db.session.execute(db.select(Invider.key).where(
-            Invider.key == "services-v2")).first() is None  # fmt: skip
+        assert (
+            db.session.execute(db.select(Invider.key).where(Invider.key == "services-v2")).first()
+            is None
+        )
     token = re.search(r'name="token" value="([^"]+)"', page).group(1)
     response = post(admin_client, "/admin/deck/apply", {"token": token}, page="/admin/deck")
     assert response.status_code == 302
-    assert "1 added, 1 changed, 1 removed" in admin_client.get("/admin/deck").get_data(
-        as_text=True)  # fmt: skip
+    assert "1 added, 1 changed, 1 removed" in admin_client.get("/admin/deck").get_data(as_text=True)
     with app.app_context():
         after = {i.key: i.code for i in db.session.execute(db.select(Invider)).scalars()}
         assert after["launch"] == before["launch"] and after["partners"] == before["partners"]
@@ -287,7 +334,8 @@ def test_deck_upload_previews_then_applies_keeping_codes(app, admin_client):
 
 def test_deck_upload_shows_errors_with_line_numbers_and_changes_nothing(app, admin_client):
     broken = SMALL_DECK.replace('answer = "72"', 'answer = "73"').replace(
-        'topic = "Store"\nlocation', 'topik = "Store"\nlocation')  # fmt: skip
+        'topic = "Store"\nlocation', 'topik = "Store"\nlocation'
+    )
     response = upload(admin_client, broken, "mine.toml")
     page = response.get_data(as_text=True)
     assert response.status_code == 400
@@ -311,19 +359,28 @@ def test_deck_removal_of_an_answered_invider_is_refused_at_apply(app, admin_clie
 
 def test_deck_reload_from_the_deck_folder(app, admin_client, deck_file):
     app.config["DECK_DIR"] = str(deck_file.parent)
-    page = post(admin_client, "/admin/deck/reload", {"file": "deck.toml"},
-                page="/admin/deck").get_data(as_text=True)  # fmt: skip
+    page = post(
+        admin_client, "/admin/deck/reload", {"file": "deck.toml"}, page="/admin/deck"
+    ).get_data(as_text=True)
     assert "Unchanged" in page and 'name="token"' in page
-    response = post(admin_client, "/admin/deck/reload", {"file": "../etc/passwd"},
-                    page="/admin/deck")  # fmt: skip
+    response = post(
+        admin_client, "/admin/deck/reload", {"file": "../etc/passwd"}, page="/admin/deck"
+    )
     assert response.status_code == 302
 
 
 # --- Posters ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name, start", [("posters.pdf", b"%PDF"), ("stickers.pdf", b"%PDF"),
-                                         ("placement.pdf", b"%PDF"),
-                                         ("placement.csv", "\ufeffnumber".encode())])
+
+@pytest.mark.parametrize(
+    "name, start",
+    [
+        ("posters.pdf", b"%PDF"),
+        ("stickers.pdf", b"%PDF"),
+        ("placement.pdf", b"%PDF"),
+        ("placement.csv", "\ufeffnumber".encode()),
+    ],
+)
 def test_printables_download(admin_client, name, start):
     with admin_client.get(f"/admin/posters/{name}") as response:
         assert response.status_code == 200
@@ -340,9 +397,16 @@ def test_one_poster_downloads_as_png_and_unknown_names_404(admin_client):
 
 # --- Players ----------------------------------------------------------------------------
 
+
 def test_players_search_by_name_or_team(app, admin_client):
-    add_players(app, [("Alice", "Red", 10, 1, 1, False), ("Bob", "Blue", 0, 0, 0, False),
-                      ("100%_sure", "Blue", 0, 0, 0, False)])  # fmt: skip
+    add_players(
+        app,
+        [
+            ("Alice", "Red", 10, 1, 1, False),
+            ("Bob", "Blue", 0, 0, 0, False),
+            ("100%_sure", "Blue", 0, 0, 0, False),
+        ],
+    )
     page = admin_client.get("/admin/players?q=ali").get_data(as_text=True)
     assert "Alice" in page and "Bob" not in page
     page = admin_client.get("/admin/players?q=blue").get_data(as_text=True)
@@ -360,8 +424,9 @@ def test_display_names_are_rendered_as_text(app, admin_client):
 def test_rename_a_player_is_audited_and_shown(app, admin_client, client, play):
     play.join("Rude", "Red")
     (player,) = rows(app, Player)
-    post(admin_client, f"/admin/players/{player.id}/rename", {"name": "Nice"},
-         page="/admin/players")  # fmt: skip
+    post(
+        admin_client, f"/admin/players/{player.id}/rename", {"name": "Nice"}, page="/admin/players"
+    )
     assert client.get("/leaderboard.json").get_json()["players"][0]["name"] == "Nice"
     page = admin_client.get("/admin/players").get_data(as_text=True)
     assert "Renamed to Nice." in page and "<td>Player renamed</td>" in page
@@ -371,15 +436,16 @@ def test_rename_a_player_is_audited_and_shown(app, admin_client, client, play):
 def test_rename_to_a_taken_name_is_refused(app, admin_client):
     add_players(app, [("Alice", "Red", 0, 0, 0, False), ("Bob", "Red", 0, 0, 0, False)])
     bob = [p for p in rows(app, Player) if p.name == "Bob"][0]
-    post(admin_client, f"/admin/players/{bob.id}/rename", {"name": "ALICE"},
-         page="/admin/players")  # fmt: skip
+    post(admin_client, f"/admin/players/{bob.id}/rename", {"name": "ALICE"}, page="/admin/players")
     assert "Someone already uses that name" in admin_client.get("/admin/players").get_data(
-        as_text=True)  # fmt: skip
+        as_text=True
+    )
     assert sorted(p.name for p in rows(app, Player)) == ["Alice", "Bob"]
 
 
 def test_hide_removes_a_player_from_public_standings_and_show_brings_back(
-        app, admin_client, client, play):  # fmt: skip
+    app, admin_client, client, play
+):
     play.join("Cheater", "Red")
     (player,) = rows(app, Player)
     post(admin_client, f"/admin/players/{player.id}/hide", {"hidden": "1"}, page="/admin/players")
@@ -399,8 +465,12 @@ def test_remove_asks_for_confirmation_then_deletes_answers(app, admin_client, cl
     assert "Remove Spammer?" in page and "This cannot be undone." in page
     post(admin_client, f"/admin/players/{player.id}/remove", page="/admin/players")
     assert len(rows(app, Player)) == 1  # no confirmation field: nothing happens
-    post(admin_client, f"/admin/players/{player.id}/remove", {"confirm": "yes"},
-         page="/admin/players")  # fmt: skip
+    post(
+        admin_client,
+        f"/admin/players/{player.id}/remove",
+        {"confirm": "yes"},
+        page="/admin/players",
+    )
     assert rows(app, Player) == [] and rows(app, Answer) == []
     assert client.get("/leaderboard.json").get_json()["players"] == []
     page = admin_client.get("/admin/players").get_data(as_text=True)
@@ -411,6 +481,7 @@ def test_remove_asks_for_confirmation_then_deletes_answers(app, admin_client, cl
 
 # --- Results ----------------------------------------------------------------------------
 
+
 def read_csv(response):
     assert response.headers["Content-Type"].startswith("text/csv")
     data = response.data
@@ -419,26 +490,43 @@ def read_csv(response):
 
 
 def test_players_csv_holds_results_and_neutralises_formulas(app, admin_client):
-    add_players(app, [("=HYPERLINK(\"x\")", "Red", 30, 2, 2, False),
-                      ("+33 Zoé", "Blue", 20, 2, 1, False), ("-1", None, 10, 1, 1, True),
-                      ("@SUM(A1)", "Red", 0, 0, 0, False)])  # fmt: skip
+    add_players(
+        app,
+        [
+            ('=HYPERLINK("x")', "Red", 30, 2, 2, False),
+            ("+33 Zoé", "Blue", 20, 2, 1, False),
+            ("-1", None, 10, 1, 1, True),
+            ("@SUM(A1)", "Red", 0, 0, 0, False),
+        ],
+    )
     table = read_csv(admin_client.get("/admin/results/players.csv"))
     assert table[0][:6] == ["rank", "name", "team", "score", "found", "correct"]
-    assert [r[1] for r in table[1:]] == ["'=HYPERLINK(\"x\")", "'+33 Zoé", "'-1", "'@SUM(A1)"]
+    assert [r[1] for r in table[1:]] == ['\'=HYPERLINK("x")', "'+33 Zoé", "'-1", "'@SUM(A1)"]
     assert table[1][3] == "30" and table[2][2] == "Blue"
 
 
 def test_inviders_csv_counts_answers_per_poster(app, admin_client, play):
     with app.app_context():
-        db.session.execute(db.update(Invider).where(Invider.key == "launch")
-                           .values(topic="=cmd|' /C calc'!A0"))  # fmt: skip
+        db.session.execute(
+            db.update(Invider).where(Invider.key == "launch").values(topic="=cmd|' /C calc'!A0")
+        )
         db.session.commit()
     play.join("Alice", "Red")
     play.answer("launch", choice="July 2015")
     play.answer("partners", choice="12")
     table = read_csv(admin_client.get("/admin/results/inviders.csv"))
-    assert table[0] == ["number", "key", "question", "topic", "location", "points", "answers",
-                        "correct", "share_correct", "last_answer"]  # fmt: skip
+    assert table[0] == [
+        "number",
+        "key",
+        "question",
+        "topic",
+        "location",
+        "points",
+        "answers",
+        "correct",
+        "share_correct",
+        "last_answer",
+    ]
     launch, services, partners = table[1:]
     assert launch[3] == "'=cmd|' /C calc'!A0"
     assert launch[6:9] == ["1", "1", "1.00"] and partners[6:9] == ["1", "0", "0.00"]
@@ -450,10 +538,10 @@ def test_report_shows_podium_participation_and_respects_the_privacy_floor(app, a
     blues = [(f"Blue {i}", "Blue", 100, 1, 1, False) for i in range(1, 5)]
     add_players(app, reds + blues + [("Hidden", "Blue", 999, 1, 1, True)])
     page = admin_client.get("/admin/results/report").get_data(as_text=True)
-    podium = page[page.index('class="podium"'):page.index("Participation")]
+    podium = page[page.index('class="podium"') : page.index("Participation")]
     assert podium.index("Blue 1") < podium.index("Blue 2") < podium.index("Blue 3")
     assert "Hidden" not in page
-    teams = page[page.index("Team standings"):]
+    teams = page[page.index("Team standings") :]
     # The team ranking is the game's public one, as on the big screen: every team shows,
     # even Blue with 4 visible players, below the floor of 5.
     assert "<td>1</td><td>Blue</td>" in teams and "<td>2</td><td>Red</td>" in teams
@@ -468,14 +556,28 @@ def test_report_topic_figures_need_enough_players(app, admin_client):
             p = Player(name=f"P{n}", name_key=f"p{n}", found=1)
             db.session.add(p)
             db.session.flush()
-            db.session.add(Answer(player_id=p.id, invider_id=ids["launch"], given="x",
-                                  correct=n < 4, points=10 if n < 4 else 0))  # fmt: skip
+            db.session.add(
+                Answer(
+                    player_id=p.id,
+                    invider_id=ids["launch"],
+                    given="x",
+                    correct=n < 4,
+                    points=10 if n < 4 else 0,
+                )
+            )
             if n < 2:
-                db.session.add(Answer(player_id=p.id, invider_id=ids["partners"], given="x",
-                                      correct=True, points=10))  # fmt: skip
+                db.session.add(
+                    Answer(
+                        player_id=p.id,
+                        invider_id=ids["partners"],
+                        given="x",
+                        correct=True,
+                        points=10,
+                    )
+                )
         db.session.commit()
     page = admin_client.get("/admin/results/report").get_data(as_text=True)
-    landed = page[page.index("Messages that landed"):page.index("Team standings")]
+    landed = page[page.index("Messages that landed") : page.index("Team standings")]
     assert "<td>Store</td>" in landed and "80%" in landed
     assert "<td>Partners</td>" not in landed and "fewer than 5 players: Partners" in landed
     with admin_client.get("/static/css/admin.css") as css:
@@ -486,8 +588,9 @@ def test_anonymise_replaces_names_and_keeps_figures(app, admin_client, client, p
     play.join("Alice", "Red")
     play.answer("launch", choice="July 2015")
     (alice,) = rows(app, Player)
-    post(admin_client, f"/admin/players/{alice.id}/rename", {"name": "Alicia"},
-         page="/admin/players")  # fmt: skip
+    post(
+        admin_client, f"/admin/players/{alice.id}/rename", {"name": "Alicia"}, page="/admin/players"
+    )
     before = client.get("/leaderboard.json").get_json()
     post(admin_client, "/admin/anonymise", {"confirm": "nope"}, page="/admin/results")
     assert rows(app, Player)[0].name == "Alicia"
@@ -532,7 +635,8 @@ def test_reset_needs_the_title_and_takes_a_backup_first(app, admin_client, play)
     post(admin_client, "/admin/reset", {"title": "Test"}, page="/admin/results")
     assert len(rows(app, Player)) == 1
     assert "Type the hunt title exactly" in admin_client.get("/admin/results").get_data(
-        as_text=True)  # fmt: skip
+        as_text=True
+    )
     post(admin_client, "/admin/reset", {"title": " Test  hunt "}, page="/admin/results")
     assert rows(app, Player) == [] and rows(app, Answer) == [] and len(rows(app, Invider)) == 3
     (backup,) = (Path(app.instance_path) / "backups").glob("before-reset-*.db")

@@ -12,8 +12,9 @@ from invider.models import Player, db
 
 def typed(*accept: str, answer: str | None = None, strict: bool = False) -> SimpleNamespace:
     """Return a typed-answer invider as the judge reads it (a row has the same fields)."""
-    return SimpleNamespace(choices=[], accept=list(accept), answer=answer or accept[0],
-                           strict=strict)  # fmt: skip
+    return SimpleNamespace(
+        choices=[], accept=list(accept), answer=answer or accept[0], strict=strict
+    )
 
 
 SERVICES = typed("133")

@@ -48,8 +48,9 @@ def test_backup_while_answers_are_written_holds_every_acknowledged_answer(app, t
                     for iid in invider_ids:
                         if stop.is_set():
                             return
-                        answer, created = record_answer(db.session.get(Player, pid),
-                                                        db.session.get(Invider, iid), "x")
+                        answer, created = record_answer(
+                            db.session.get(Player, pid), db.session.get(Invider, iid), "x"
+                        )
                         assert created
                         with lock:
                             acknowledged.append(answer.id)
@@ -107,10 +108,13 @@ def test_backup_command_never_overwrites_a_file(app, runner, tmp_path):
     assert target.read_bytes() == b"precious"
 
 
-@pytest.mark.parametrize("url, message", [
-    ("postgresql+psycopg://u@localhost/db", "use its own tools (pg_dump for PostgreSQL)"),
-    ("sqlite://", "an in-memory database cannot be backed up"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("postgresql+psycopg://u@localhost/db", "use its own tools (pg_dump for PostgreSQL)"),
+        ("sqlite://", "an in-memory database cannot be backed up"),
+    ],
+)
 def test_backup_refuses_what_it_cannot_copy(tmp_path, url, message):
     with pytest.raises(BackupError, match=message.replace("(", r"\(").replace(")", r"\)")):
         backup_database(url, tmp_path / "x.db")

@@ -25,8 +25,7 @@ def test_json_contract(app, client):
     data = client.get("/leaderboard.json").get_json()
     assert set(data) == {"hunt", "players", "teams", "generated_at"}
     assert data["hunt"] == {"title": "Test hunt", "status": "open", "inviders": 3}
-    assert data["players"] == [{"rank": 1, "name": "Alice", "team": "Red", "score": 10,
-                                "found": 1}]  # fmt: skip
+    assert data["players"] == [{"rank": 1, "name": "Alice", "team": "Red", "score": 10, "found": 1}]
     assert {"rank", "name", "score", "players"} <= set(data["teams"][0])
     datetime.fromisoformat(data["generated_at"])
 
@@ -59,7 +58,9 @@ def test_team_standings_rank_by_average_score(app, client):
     player(app, "B1", "Blue").answer("services", answer="133")  # Blue: 20 over 1
     teams = client.get("/leaderboard.json").get_json()["teams"]
     assert [(t["rank"], t["name"], t["score"], t["players"], t["average"]) for t in teams] == [
-        (1, "Blue", 20, 1, 20.0), (2, "Red", 20, 2, 10.0)]  # fmt: skip
+        (1, "Blue", 20, 1, 20.0),
+        (2, "Red", 20, 2, 10.0),
+    ]
 
 
 @pytest.mark.cache_seconds(0)  # reads the standings right after each answer
@@ -87,7 +88,10 @@ def test_leaderboard_page_highlights_my_row(app):
     me = player(app, "Alice")
     player(app, "Bob")
     page = me.client.get("/leaderboard").get_data(as_text=True)
-    assert '<tr class="me" aria-current="true"><td class="rank">1</td><td class="who"><span class="name">Alice</span>' in page
+    assert (
+        '<tr class="me" aria-current="true"><td class="rank">1</td>'
+        '<td class="who"><span class="name">Alice</span>' in page
+    )
     assert '<span class="name">Bob</span>' in page
 
 
@@ -174,8 +178,14 @@ def test_shared_cache_never_serves_one_players_row_to_another(app):
     alice_page = alice.client.get("/leaderboard")
     bob_page = bob.client.get("/leaderboard").get_data(as_text=True)
     anonymous = app.test_client().get("/leaderboard").get_data(as_text=True)
-    assert '<tr class="me" aria-current="true"><td class="rank">1</td><td class="who"><span class="name">Alice</span>' in alice_page.text
-    assert '<tr class="me" aria-current="true"><td class="rank">2</td><td class="who"><span class="name">Bob</span>' in bob_page
+    assert (
+        '<tr class="me" aria-current="true"><td class="rank">1</td>'
+        '<td class="who"><span class="name">Alice</span>' in alice_page.text
+    )
+    assert (
+        '<tr class="me" aria-current="true"><td class="rank">2</td>'
+        '<td class="who"><span class="name">Bob</span>' in bob_page
+    )
     assert bob_page.count('class="me"') == 1 and 'data-me="Bob"' in bob_page
     assert "Alice" in bob_page and 'data-me="Alice"' not in bob_page
     assert 'class="me"' not in anonymous and "data-me=" not in anonymous
@@ -214,8 +224,11 @@ def test_ranking_query_reads_the_index_without_sorting(app):
     from sqlalchemy.dialects import sqlite
 
     with app.app_context():
-        query = (db.select(Player.id).where(Player.hidden.is_(False))
-                 .order_by(Player.score.desc(), Player.score_at, Player.id))  # fmt: skip
+        query = (
+            db.select(Player.id)
+            .where(Player.hidden.is_(False))
+            .order_by(Player.score.desc(), Player.score_at, Player.id)
+        )
         sql = str(query.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
         plan = " ".join(r[-1] for r in db.session.execute(db.text("EXPLAIN QUERY PLAN " + sql)))
     assert "ix_player_ranking" in plan and "TEMP B-TREE" not in plan
@@ -236,8 +249,14 @@ def test_live_rank_matches_the_full_ranking_with_ties(app):
     start = datetime(2026, 11, 25, 9, tzinfo=UTC)
     with app.app_context():
         for n, score in enumerate([30, 10, 20, 10, 0, 10, 30, 0, 20, 10]):
-            db.session.add(Player(name=f"P{n}", name_key=f"p{n}", score=score,
-                                  score_at=start + timedelta(minutes=n % 3)))  # fmt: skip
+            db.session.add(
+                Player(
+                    name=f"P{n}",
+                    name_key=f"p{n}",
+                    score=score,
+                    score_at=start + timedelta(minutes=n % 3),
+                )
+            )
         db.session.add(Player(name="Hidden", name_key="hidden", score=50, hidden=True))
         db.session.commit()
         expected = {row["id"]: row["rank"] for row in compute_standings(live=True).players}

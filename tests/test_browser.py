@@ -133,8 +133,9 @@ def test_a_display_name_made_of_html_shows_as_text_and_runs_nothing(served, brow
     screen.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     # Wait for the screen's first live update, which rewrites the table from JSON:
     # names must stay text there too, not only in the server-rendered page.
-    with screen.expect_response(lambda r: r.request.resource_type == "fetch" and r.ok,
-                                timeout=10_000):  # fmt: skip
+    with screen.expect_response(
+        lambda r: r.request.resource_type == "fetch" and r.ok, timeout=10_000
+    ):
         screen.goto(f"{served.url}/screen")
     expect(screen.locator("#top")).to_contain_text(hostile)
     for p in (page, screen):
@@ -144,8 +145,7 @@ def test_a_display_name_made_of_html_shows_as_text_and_runs_nothing(served, brow
 
 
 def test_every_page_works_without_javascript(served, browser):
-    context = browser.new_context(java_script_enabled=False, viewport={"width": 390,
-                                                                     "height": 844})  # fmt: skip
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
     try:
         page = context.new_page()
         page.goto(f"{served.url}/join")
@@ -191,17 +191,25 @@ def weigh(page, navigate) -> int:
 
 def test_player_pages_weigh_under_100_kb(served, phone):
     page = phone.new_page()
-    page.route("**/*", lambda route: route.continue_(headers={**route.request.headers,
-                                                              "cache-control": "no-cache"}))
+    page.route(
+        "**/*",
+        lambda route: route.continue_(
+            headers={**route.request.headers, "cache-control": "no-cache"}
+        ),
+    )
     sizes = {"join": weigh(page, lambda: page.goto(served.url + "/join"))}
     join(page, served, "Poids Plume")
     question = f"{served.url}/i/{code_of(served, 'partners')}"
-    for name, url in [("home", "/"), ("me", "/me"), ("leaderboard", "/leaderboard"),
-                      ("question", question)]:  # fmt: skip
-        sizes[name] = weigh(page, lambda url=url: page.goto(served.url + url if url[0] == "/"
-                                                           else url))  # fmt: skip
+    for name, url in [
+        ("home", "/"),
+        ("me", "/me"),
+        ("leaderboard", "/leaderboard"),
+        ("question", question),
+    ]:
+        sizes[name] = weigh(
+            page, lambda url=url: page.goto(served.url + url if url[0] == "/" else url)
+        )
     page.get_by_label("Sûr·e").check()
-    sizes["result"] = weigh(page, lambda: page.get_by_role("button", name="12",
-                                                          exact=True).click())  # fmt: skip
+    sizes["result"] = weigh(page, lambda: page.get_by_role("button", name="12", exact=True).click())
     print("page weights (bytes):", sizes)
     assert all(1_000 < size < 100_000 for size in sizes.values()), sizes

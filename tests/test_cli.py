@@ -42,7 +42,7 @@ def test_export_writes_excel_csv_in_rank_order(app, runner, play, tmp_path):
     assert header[:6] == ["rank", "name", "team", "score", "found", "correct"]
     assert [row[:6] for row in rows] == [
         ["1", "Alice", "Red", "30", "2", "2"],
-        ["2", "'=HYPERLINK(\"http://x\")", "Blue", "10", "2", "1"],
+        ["2", '\'=HYPERLINK("http://x")', "Blue", "10", "2", "1"],
         ["3", "Carol", "Blue", "0", "0", "0"],
     ]
 
@@ -59,13 +59,15 @@ def test_export_to_standard_output(app, runner, play):
 def bare_app(tmp_path: Path, deck_file: Path, monkeypatch):
     """An app with no public URL configured anywhere."""
     monkeypatch.delenv("INVIDER_PUBLIC_URL", raising=False)
-    app = create_app({
-        "TESTING": True,
-        "INSTANCE": str(tmp_path / "bare-instance"),
-        "SECRET_KEY": "test-secret",
-        "PUBLIC_URL": None,
-        "PRINTABLES_DIR": str(tmp_path / "printables"),
-    })  # fmt: skip
+    app = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE": str(tmp_path / "bare-instance"),
+            "SECRET_KEY": "test-secret",
+            "PUBLIC_URL": None,
+            "PRINTABLES_DIR": str(tmp_path / "printables"),
+        }
+    )
     with app.app_context():
         create_schema()
         load_deck(read_deck(deck_file))
@@ -83,12 +85,14 @@ def test_posters_without_public_url_says_how_to_set_one(bare_app, tmp_path):
     assert not out.exists()
 
 
-@pytest.mark.parametrize("url", ["http://localhost:8000", "http://127.0.0.1:8000",
-                                 "http://0.0.0.0:8000"])  # fmt: skip
+@pytest.mark.parametrize(
+    "url", ["http://localhost:8000", "http://127.0.0.1:8000", "http://0.0.0.0:8000"]
+)
 def test_posters_refuse_an_address_phones_cannot_reach(bare_app, tmp_path, url):
     out = tmp_path / "out"
     result = bare_app.test_cli_runner().invoke(
-        args=["posters", "--out", str(out), "--public-url", url])  # fmt: skip
+        args=["posters", "--out", str(out), "--public-url", url]
+    )
     assert result.exit_code == 2
     assert "--allow-local" in result.stderr
     assert not out.exists()
@@ -97,13 +101,17 @@ def test_posters_refuse_an_address_phones_cannot_reach(bare_app, tmp_path, url):
 def test_posters_with_a_lan_address(bare_app, tmp_path):
     out = tmp_path / "out"
     result = bare_app.test_cli_runner().invoke(
-        args=["posters", "--out", str(out), "--public-url", "http://192.168.1.20:8000"])
+        args=["posters", "--out", str(out), "--public-url", "http://192.168.1.20:8000"]
+    )
     assert result.exit_code == 0, result.output
     assert "http://192.168.1.20:8000" in result.output
     assert (out / "posters.pdf").read_bytes().startswith(b"%PDF")
     assert (out / "placement.pdf").read_bytes().startswith(b"%PDF")
     assert sorted(p.name for p in (out / "png").iterdir()) == [
-        "1-launch.png", "2-services.png", "3-partners.png"]  # fmt: skip
+        "1-launch.png",
+        "2-services.png",
+        "3-partners.png",
+    ]
     assert (out / "png" / "1-launch.png").read_bytes().startswith(b"\x89PNG")
 
     import pypdfium2
@@ -121,12 +129,20 @@ def test_posters_qr_code_opens_the_poster_page(bare_app, tmp_path):
 
     out = tmp_path / "out"
     result = bare_app.test_cli_runner().invoke(
-        args=["posters", "--out", str(out), "--public-url", "http://localhost:8000",
-              "--allow-local"])  # fmt: skip
+        args=[
+            "posters",
+            "--out",
+            str(out),
+            "--public-url",
+            "http://localhost:8000",
+            "--allow-local",
+        ]
+    )
     assert result.exit_code == 0, result.output
     with bare_app.app_context():
         code = db.session.execute(
-            db.select(Invider.code).where(Invider.key == "services")).scalar_one()  # fmt: skip
+            db.select(Invider.code).where(Invider.key == "services")
+        ).scalar_one()
     with Image.open(out / "png" / "2-services.png") as image:
         texts = {b.text for b in zxingcpp.read_barcodes(image.convert("L"))}
     assert any(t.endswith(code) and t.startswith("http://localhost:8000/") for t in texts), texts
@@ -137,8 +153,9 @@ def console(*args: str, tmp_path: Path, cwd: Path | None = None) -> subprocess.C
     assert exe, "the `invider` console script is not installed"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("INVIDER_", "FLASK_"))}
     env["INVIDER_INSTANCE"] = str(tmp_path / "instance")
-    return subprocess.run([exe, *args], env=env, cwd=cwd or tmp_path, capture_output=True,
-                          text=True, timeout=60)  # fmt: skip
+    return subprocess.run(
+        [exe, *args], env=env, cwd=cwd or tmp_path, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_console_script_lists_its_commands(tmp_path):

@@ -47,13 +47,16 @@ def codes_of(engine) -> dict[str, str]:
 
 def assert_scores_add_up(engine) -> None:
     """Every score, found and correct count equals the sums over that player's answers."""
-    drift = rows(engine, """
+    drift = rows(
+        engine,
+        """
         select p.name, p.score, coalesce(sum(a.points), 0), p.found, count(a.id),
                p.correct, coalesce(sum(case when a.correct then 1 else 0 end), 0)
         from player p left join answer a on a.player_id = p.id
         group by p.id, p.name, p.score, p.found, p.correct
         having p.score != coalesce(sum(a.points), 0) or p.found != count(a.id)
-            or p.correct != coalesce(sum(case when a.correct then 1 else 0 end), 0)""")
+            or p.correct != coalesce(sum(case when a.correct then 1 else 0 end), 0)""",
+    )
     assert drift == []
 
 
@@ -65,15 +68,16 @@ def burst(phone: Phone, code: str, token: str, choices: list[str]) -> list[reque
         http = requests.Session()
         http.cookies.update(phone.http.cookies)
         barrier.wait()
-        return http.post(f"{phone.url}/i/{code}", data={"csrf_token": token, "choice": choice},
-                         timeout=60)  # fmt: skip
+        return http.post(
+            f"{phone.url}/i/{code}", data={"csrf_token": token, "choice": choice}, timeout=60
+        )
 
     with ThreadPoolExecutor(len(choices)) as pool:
         return list(pool.map(send, choices))
 
 
 def score_shown(html: str) -> int:
-    return int(re.search(r'Score</span> <strong>(\d+)', html).group(1))
+    return int(re.search(r"Score</span> <strong>(\d+)", html).group(1))
 
 
 def test_twenty_identical_answers_at_once_store_one_and_count_once(served):
@@ -88,9 +92,12 @@ def test_twenty_identical_answers_at_once_store_one_and_count_once(served):
         assert {verdict(r.text) for r in responses} == {"right"}
         points = scalar(engine, "select points from invider where key = :k", k=key)
         assert {score_shown(r.text) for r in responses} == {points}
-        stored = rows(engine, """select a.given, a.points, p.score, p.found from answer a
+        stored = rows(
+            engine,
+            """select a.given, a.points, p.score, p.found from answer a
                                  join player p on p.id = a.player_id where p.name = :n""",
-                      n=f"Twin {trial}")  # fmt: skip
+            n=f"Twin {trial}",
+        )
         assert stored == [("Right", points, points, 1)]
     assert_scores_add_up(engine)
 
@@ -105,8 +112,12 @@ def test_two_different_choices_at_once_store_one_and_both_report_it(served):
         phone.join(f"Hesitant {trial}", "Blue")
         responses = burst(phone, code, phone.token_for(code), ["Right", "Wrong"])
         assert [r.status_code for r in responses] == [200, 200]
-        given = rows(engine, """select a.given from answer a join player p on p.id = a.player_id
-                                where p.name = :n""", n=f"Hesitant {trial}")  # fmt: skip
+        given = rows(
+            engine,
+            """select a.given from answer a join player p on p.id = a.player_id
+                                where p.name = :n""",
+            n=f"Hesitant {trial}",
+        )
         assert len(given) == 1
         expected = "right" if given[0][0] == "Right" else "wrong: Wrong"
         assert [verdict(r.text) for r in responses] == [expected, expected]
@@ -129,22 +140,36 @@ def test_a_bounded_load_run_loses_and_doubles_nothing(served, tmp_path):
         server = Server(workdir, workers=4, env=env).start(timeout=90)
         engine = engine_for(workdir, db_url)
         try:
-            tally, elapsed = run(server.url, codes_of(engine), players=players, pollers=20,
-                                 seconds=100, think=(1.0, 3.0), ramp=10)  # fmt: skip
+            tally, elapsed = run(
+                server.url,
+                codes_of(engine),
+                players=players,
+                pollers=20,
+                seconds=100,
+                think=(1.0, 3.0),
+                ramp=10,
+            )
         finally:
             server.stop()
         requests_done = sum(tally.statuses.values())
-        print(f"\nload run ({engine.dialect.name}): {requests_done} requests in {elapsed:.1f} s "
-              f"({requests_done / elapsed:.0f}/s), p50 {tally.percentile(0.5) * 1000:.0f} ms, "
-              f"p99 {tally.percentile(0.99) * 1000:.0f} ms, statuses {dict(tally.statuses)}")
+        print(
+            f"\nload run ({engine.dialect.name}): {requests_done} requests in {elapsed:.1f} s "
+            f"({requests_done / elapsed:.0f}/s), p50 {tally.percentile(0.5) * 1000:.0f} ms, "
+            f"p99 {tally.percentile(0.99) * 1000:.0f} ms, statuses {dict(tally.statuses)}"
+        )
         assert tally.errors == []
         assert tally.server_errors == 0
         assert set(tally.statuses) <= {200, 304}
-        stored = rows(engine, """select p.name, i.key, a.correct, a.given from answer a
+        stored = rows(
+            engine,
+            """select p.name, i.key, a.correct, a.given from answer a
                                  join player p on p.id = a.player_id
-                                 join invider i on i.id = a.invider_id""")  # fmt: skip
-        in_db = {(name, key): "right" if correct else f"wrong: {given}"
-                 for name, key, correct, given in stored}  # fmt: skip
+                                 join invider i on i.id = a.invider_id""",
+        )
+        in_db = {
+            (name, key): "right" if correct else f"wrong: {given}"
+            for name, key, correct, given in stored
+        }
         # Every player walked the whole deck; the database holds exactly what clients were told.
         assert len(tally.acknowledged) == players * 6
         assert in_db == tally.acknowledged

@@ -58,96 +58,240 @@ def edit(old: str, new: str, text: str = BASE) -> str:
 HUNT_ONLY = BASE[: BASE.index("[[invider]]")]
 
 BROKEN = [
-    pytest.param(edit('fact = "133 services."', 'fact = "133 services.'),
-                 23, "invalid TOML", id="toml-syntax"),
-    pytest.param(edit('topic = "Store"', 'topik = "Store"'),
-                 17, "unknown key 'topik' in [[invider]]", id="unknown-invider-key"),
-    pytest.param(edit("points = 10", "point = 10"),
-                 5, "unknown key 'point' in [hunt]", id="unknown-hunt-key"),
-    pytest.param(BASE + "\n[extras]\nfoo = 1\n",
-                 33, "unknown table or key 'extras'", id="unknown-table"),
-    pytest.param(edit('question = "How many services?"\n', ""),
-                 19, "missing question", id="missing-question"),
-    pytest.param(edit('fact = "72 partners already joined."\n', ""),
-                 26, "missing fact", id="missing-fact"),
+    pytest.param(
+        edit('fact = "133 services."', 'fact = "133 services.'),
+        23,
+        "invalid TOML",
+        id="toml-syntax",
+    ),
+    pytest.param(
+        edit('topic = "Store"', 'topik = "Store"'),
+        17,
+        "unknown key 'topik' in [[invider]]",
+        id="unknown-invider-key",
+    ),
+    pytest.param(
+        edit("points = 10", "point = 10"), 5, "unknown key 'point' in [hunt]", id="unknown-hunt-key"
+    ),
+    pytest.param(
+        BASE + "\n[extras]\nfoo = 1\n", 33, "unknown table or key 'extras'", id="unknown-table"
+    ),
+    pytest.param(
+        edit('question = "How many services?"\n', ""), 19, "missing question", id="missing-question"
+    ),
+    pytest.param(
+        edit('fact = "72 partners already joined."\n', ""), 26, "missing fact", id="missing-fact"
+    ),
     pytest.param(edit('key = "launch"\n', ""), 7, "missing key", id="missing-key"),
     pytest.param(edit(HUNT_ONLY, ""), 1, "missing [hunt]", id="missing-hunt"),
-    pytest.param(edit('answer = "July 2015"', 'answer = "July 2016"'),
-                 15, "answer 'July 2016' is not one of the choices", id="answer-not-a-choice"),
+    pytest.param(
+        edit('answer = "July 2015"', 'answer = "July 2016"'),
+        15,
+        "answer 'July 2016' is not one of the choices",
+        id="answer-not-a-choice",
+    ),
     pytest.param(edit('answer = "72"\n', ""), 26, "missing answer", id="missing-answer"),
-    pytest.param(edit('key = "partners"', 'key = "launch"'),
-                 27, "duplicate key 'launch' (first at line 8)", id="duplicate-key"),
-    pytest.param(edit('key = "partners"', 'key = "Launch!"'),
-                 27, "key 'Launch!' may only use a-z, 0-9 and '-'", id="key-punctuation"),
-    pytest.param(edit('key = "partners"', 'key = "café"'),
-                 27, "key 'café' may only use a-z, 0-9 and '-'", id="key-accent"),
-    pytest.param(edit('choices = ["72", "12", "300"]', 'choices = "abc"'),
-                 29, "choices must be a list of non-empty texts", id="choices-text"),
-    pytest.param(edit("points = 20", 'points = "ten"'),
-                 24, "points must be a whole number from 1 to 1000", id="points-text"),
-    pytest.param(edit("points = 10", "points = 0"),
-                 5, "points must be a whole number from 1 to 1000", id="points-zero"),
-    pytest.param(edit('title = "Test hunt"', "title = 3"),
-                 2, "title must be text in quotes, not a number", id="title-number"),
-    pytest.param(edit('choices = ["72", "12", "300"]', 'choices = ["72"]'),
-                 29, "choices must list 2 to 6 answers", id="one-choice"),
-    pytest.param(edit('choices = ["72", "12", "300"]',
-                      'choices = ["72", "1", "2", "3", "4", "5", "6"]'),
-                 29, "choices must list 2 to 6 answers", id="seven-choices"),
-    pytest.param(edit('choices = ["72", "12", "300"]', 'choices = ["72", "12", "72"]'),
-                 29, "choices must be distinct", id="duplicate-choices"),
-    pytest.param(edit('answer = "72"', 'answer = "72"\naccept = ["72"]'),
-                 31, "either choices or accept, not both", id="choices-and-accept"),
-    pytest.param(edit('accept = ["133", "cent trente-trois"]\n', ""),
-                 19, "missing choices (or accept, for a typed answer)", id="neither"),
-    pytest.param(edit("points = 10", "points = 10\nopens_at = 2026-03-14T09:00:00"),
-                 6, "opens_at needs a date, a time and a UTC offset", id="naive-datetime"),
-    pytest.param(edit("points = 10", "points = 10\nopens_at = 2026-03-14T09:00:00+01:00\n"
-                      "closes_at = 2026-03-14T08:00:00+01:00"),
-                 7, "closes_at must come after opens_at", id="closes-before-opens"),
-    pytest.param(edit('language = "en"', 'language = "de"'),
-                 3, 'language must be "fr" or "en"', id="language"),
-    pytest.param(edit("points = 10", "points = 10  # équipe").encode("latin-1"),
-                 5, "not UTF-8 text", id="latin-1"),
+    pytest.param(
+        edit('key = "partners"', 'key = "launch"'),
+        27,
+        "duplicate key 'launch' (first at line 8)",
+        id="duplicate-key",
+    ),
+    pytest.param(
+        edit('key = "partners"', 'key = "Launch!"'),
+        27,
+        "key 'Launch!' may only use a-z, 0-9 and '-'",
+        id="key-punctuation",
+    ),
+    pytest.param(
+        edit('key = "partners"', 'key = "café"'),
+        27,
+        "key 'café' may only use a-z, 0-9 and '-'",
+        id="key-accent",
+    ),
+    pytest.param(
+        edit('choices = ["72", "12", "300"]', 'choices = "abc"'),
+        29,
+        "choices must be a list of non-empty texts",
+        id="choices-text",
+    ),
+    pytest.param(
+        edit("points = 20", 'points = "ten"'),
+        24,
+        "points must be a whole number from 1 to 1000",
+        id="points-text",
+    ),
+    pytest.param(
+        edit("points = 10", "points = 0"),
+        5,
+        "points must be a whole number from 1 to 1000",
+        id="points-zero",
+    ),
+    pytest.param(
+        edit('title = "Test hunt"', "title = 3"),
+        2,
+        "title must be text in quotes, not a number",
+        id="title-number",
+    ),
+    pytest.param(
+        edit('choices = ["72", "12", "300"]', 'choices = ["72"]'),
+        29,
+        "choices must list 2 to 6 answers",
+        id="one-choice",
+    ),
+    pytest.param(
+        edit('choices = ["72", "12", "300"]', 'choices = ["72", "1", "2", "3", "4", "5", "6"]'),
+        29,
+        "choices must list 2 to 6 answers",
+        id="seven-choices",
+    ),
+    pytest.param(
+        edit('choices = ["72", "12", "300"]', 'choices = ["72", "12", "72"]'),
+        29,
+        "choices must be distinct",
+        id="duplicate-choices",
+    ),
+    pytest.param(
+        edit('answer = "72"', 'answer = "72"\naccept = ["72"]'),
+        31,
+        "either choices or accept, not both",
+        id="choices-and-accept",
+    ),
+    pytest.param(
+        edit('accept = ["133", "cent trente-trois"]\n', ""),
+        19,
+        "missing choices (or accept, for a typed answer)",
+        id="neither",
+    ),
+    pytest.param(
+        edit("points = 10", "points = 10\nopens_at = 2026-03-14T09:00:00"),
+        6,
+        "opens_at needs a date, a time and a UTC offset",
+        id="naive-datetime",
+    ),
+    pytest.param(
+        edit(
+            "points = 10",
+            "points = 10\nopens_at = 2026-03-14T09:00:00+01:00\n"
+            "closes_at = 2026-03-14T08:00:00+01:00",
+        ),
+        7,
+        "closes_at must come after opens_at",
+        id="closes-before-opens",
+    ),
+    pytest.param(
+        edit('language = "en"', 'language = "de"'),
+        3,
+        'language must be "fr" or "en"',
+        id="language",
+    ),
+    pytest.param(
+        edit("points = 10", "points = 10  # équipe").encode("latin-1"),
+        5,
+        "not UTF-8 text",
+        id="latin-1",
+    ),
     pytest.param(HUNT_ONLY, 1, "the deck has no [[invider]]", id="no-invider"),
-    pytest.param('# values, not tables\ninvider = ["launch"]\n' + HUNT_ONLY,
-                 2, "invider must be [[invider]] tables", id="invider-values"),
+    pytest.param(
+        '# values, not tables\ninvider = ["launch"]\n' + HUNT_ONLY,
+        2,
+        "invider must be [[invider]] tables",
+        id="invider-values",
+    ),
     # Line tracking must not be fooled by brackets inside strings.
-    pytest.param(edit('question = "When did the store open?"\nchoices = [\n  "July 2015"',
-                      'question = "When did the \\"store [A\\" open?"\nchoices = [\n  "July 2016"'),
-                 15, "answer 'July 2015' is not one of the choices", id="escaped-quote-bracket"),
-    pytest.param(edit('fact = "The store has been online since July 2015."\ntopic',
-                      'fact = """The store\n[see page 2]\nkey = "x"\n"""\ntopik'),
-                 20, "unknown key 'topik' in [[invider]]", id="multi-line-string"),
+    pytest.param(
+        edit(
+            'question = "When did the store open?"\nchoices = [\n  "July 2015"',
+            'question = "When did the \\"store [A\\" open?"\nchoices = [\n  "July 2016"',
+        ),
+        15,
+        "answer 'July 2015' is not one of the choices",
+        id="escaped-quote-bracket",
+    ),
+    pytest.param(
+        edit(
+            'fact = "The store has been online since July 2015."\ntopic',
+            'fact = """The store\n[see page 2]\nkey = "x"\n"""\ntopik',
+        ),
+        20,
+        "unknown key 'topik' in [[invider]]",
+        id="multi-line-string",
+    ),
     # Nesting that would crash the TOML parser (issue 12, item 15): line of the excess.
-    pytest.param(edit("points = 20", "points = 20\nextra = " + "[" * 900 + "]" * 900),
-                 25, "nested more than 16 levels deep", id="nested-arrays-900"),
-    pytest.param(edit("points = 20", "points = 20\nextra = " + "{a = " * 900 + "1" + "}" * 900),
-                 25, "nested more than 16 levels deep", id="nested-tables-900"),
-    pytest.param(edit("points = 20", "points = 20\nextra = [\n" + "[\n" * 40 + "]\n" * 41),
-                 41, "nested more than 16 levels deep", id="nested-over-lines"),
-    pytest.param(edit('accept = ["133", "cent trente-trois"]',
-                      'accept = ["133", "cent trente-trois"]\nstrict = "yes"'),
-                 23, "strict must be true or false, not text", id="strict-text"),
-    pytest.param(edit('answer = "72"', 'answer = "72"\nstrict = true'),
-                 31, "strict applies to typed answers", id="strict-with-choices"),
-    pytest.param(edit('accept = ["133", "cent trente-trois"]',
-                      'accept = ["133", "cent trente-trois"]\nanswer = "134"'),
-                 23, "answer '134' would not be accepted", id="typed-answer-not-accepted"),
-]  # fmt: skip
+    pytest.param(
+        edit("points = 20", "points = 20\nextra = " + "[" * 900 + "]" * 900),
+        25,
+        "nested more than 16 levels deep",
+        id="nested-arrays-900",
+    ),
+    pytest.param(
+        edit("points = 20", "points = 20\nextra = " + "{a = " * 900 + "1" + "}" * 900),
+        25,
+        "nested more than 16 levels deep",
+        id="nested-tables-900",
+    ),
+    pytest.param(
+        edit("points = 20", "points = 20\nextra = [\n" + "[\n" * 40 + "]\n" * 41),
+        41,
+        "nested more than 16 levels deep",
+        id="nested-over-lines",
+    ),
+    pytest.param(
+        edit(
+            'accept = ["133", "cent trente-trois"]',
+            'accept = ["133", "cent trente-trois"]\nstrict = "yes"',
+        ),
+        23,
+        "strict must be true or false, not text",
+        id="strict-text",
+    ),
+    pytest.param(
+        edit('answer = "72"', 'answer = "72"\nstrict = true'),
+        31,
+        "strict applies to typed answers",
+        id="strict-with-choices",
+    ),
+    pytest.param(
+        edit(
+            'accept = ["133", "cent trente-trois"]',
+            'accept = ["133", "cent trente-trois"]\nanswer = "134"',
+        ),
+        23,
+        "answer '134' would not be accepted",
+        id="typed-answer-not-accepted",
+    ),
+]
 
 
 def snapshot(app) -> tuple[list, list, list]:
     """Return every row a deck load may touch, as plain values."""
     with app.app_context():
-        hunts = [(h.id, h.title, h.language, h.teams, h.points, h.opens_at, h.closes_at)
-                 for h in db.session.execute(db.select(Hunt).order_by(Hunt.id)).scalars()]
-        inviders = [(i.id, i.key, i.code, i.number, i.question, i.choices, i.accept, i.answer,
-                     i.fact, i.topic, i.location, i.points)
-                    for i in db.session.execute(db.select(Invider).order_by(Invider.id)).scalars()]
-        answers = [(a.id, a.player_id, a.invider_id, a.given, a.correct, a.points)
-                   for a in db.session.execute(db.select(Answer).order_by(Answer.id)).scalars()]
-    return hunts, inviders, answers  # fmt: skip
+        hunts = [
+            (h.id, h.title, h.language, h.teams, h.points, h.opens_at, h.closes_at)
+            for h in db.session.execute(db.select(Hunt).order_by(Hunt.id)).scalars()
+        ]
+        inviders = [
+            (
+                i.id,
+                i.key,
+                i.code,
+                i.number,
+                i.question,
+                i.choices,
+                i.accept,
+                i.answer,
+                i.fact,
+                i.topic,
+                i.location,
+                i.points,
+            )
+            for i in db.session.execute(db.select(Invider).order_by(Invider.id)).scalars()
+        ]
+        answers = [
+            (a.id, a.player_id, a.invider_id, a.given, a.correct, a.points)
+            for a in db.session.execute(db.select(Answer).order_by(Answer.id)).scalars()
+        ]
+    return hunts, inviders, answers
 
 
 def codes(app) -> dict[str, str]:
@@ -252,8 +396,10 @@ def test_reload_keeps_codes_answers_and_scores(app, runner, play, deck_file):
     text = deck_file.read_text(encoding="utf-8")
     launch, services, partners = text.split("[[invider]]")[1:]
     partners = partners.replace("How many partners?", "How many partners joined?")
-    added = ('\nkey = "new-one"\nquestion = "New?"\nchoices = ["yes", "no"]\n'
-             'answer = "yes"\nfact = "Brand new."\n')  # fmt: skip
+    added = (
+        '\nkey = "new-one"\nquestion = "New?"\nchoices = ["yes", "no"]\n'
+        'answer = "yes"\nfact = "Brand new."\n'
+    )
     hunt = text.split("[[invider]]")[0]
     deck_file.write_text(
         hunt + "[[invider]]".join(["", launch, partners, services, added]), encoding="utf-8"
@@ -272,7 +418,8 @@ def test_reload_keeps_codes_answers_and_scores(app, runner, play, deck_file):
         player = db.session.execute(db.select(Player)).scalar_one()
         assert (player.name, player.score, player.found, player.correct) == ("Alice", 10, 1, 1)
         question = db.session.execute(
-            db.select(Invider.question).where(Invider.key == "partners")).scalar_one()  # fmt: skip
+            db.select(Invider.question).where(Invider.key == "partners")
+        ).scalar_one()
     assert question == "How many partners joined?"
     # The poster already on the wall still shows the stored result.
     page = play.client.get(f"/i/{before['launch']}").get_data(as_text=True)
@@ -401,10 +548,12 @@ def test_deeply_nested_deck_upload_shows_the_line(app, admin_client):
     text = edit("points = 20", "points = 20\nextra = " + "{a = " * 900 + "1" + "}" * 900)
     response = admin_client.post(
         "/admin/deck/upload",
-        data={"csrf_token": csrf_token(admin_client, "/admin/deck"),
-              "deck": (io.BytesIO(text.encode()), "deep.toml")},
+        data={
+            "csrf_token": csrf_token(admin_client, "/admin/deck"),
+            "deck": (io.BytesIO(text.encode()), "deep.toml"),
+        },
         content_type="multipart/form-data",
-    )  # fmt: skip
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "deep.toml:25: lists or tables nested more than 16 levels deep" in page

@@ -32,8 +32,16 @@ def hostile_players(app):
     """Insert the hostile and ordinary players, each a team that is hostile too."""
     with app.app_context():
         for n, name in enumerate(HOSTILE + ORDINARY):
-            db.session.add(Player(name=name, name_key=name_key(name), team="Red;=1+1",
-                                  score=100 - n, found=1, correct=1))  # fmt: skip
+            db.session.add(
+                Player(
+                    name=name,
+                    name_key=name_key(name),
+                    team="Red;=1+1",
+                    score=100 - n,
+                    found=1,
+                    correct=1,
+                )
+            )
         db.session.commit()
     return HOSTILE + ORDINARY
 
@@ -58,8 +66,12 @@ def test_players_csv_keeps_each_name_in_its_own_cell(admin_client, hostile_playe
     table = cells(admin_client.get("/admin/results/players.csv").get_data(as_text=True), ",")
     assert table[0][:6] == ["rank", "name", "team", "score", "found", "correct"]
     names = [row[1] for row in table[1:]]
-    assert names[:4] == ["x;'=1+1", "x\t'=1+1", "x;'=HYPERLINK(\"http://evil.example/\",\"clic\")",
-                         "x, '=1+1"]  # fmt: skip
+    assert names[:4] == [
+        "x;'=1+1",
+        "x\t'=1+1",
+        'x;\'=HYPERLINK("http://evil.example/","clic")',
+        "x, '=1+1",
+    ]
     assert names[-3:] == ORDINARY
     assert {row[2] for row in table[1:]} == {"Red;'=1+1"}
     assert all(len(row) == len(table[0]) for row in table)
@@ -105,7 +117,8 @@ def test_results_page_offers_the_workbook(admin_client, hostile_players):
     response = admin_client.get("/admin/results/players.xlsx")
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")  # fmt: skip
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     assert response.headers["Cache-Control"] == "no-store"
     disposition = response.headers["Content-Disposition"]
     assert disposition.startswith('attachment; filename="results-') and disposition.endswith(

@@ -26,10 +26,15 @@ def workdir(tmp_path: Path) -> Path:
 
 
 def stored_verdicts(engine) -> dict:
-    return {(name, key): "right" if correct else f"wrong: {given}"
-            for name, key, correct, given in rows(engine, """
+    return {
+        (name, key): "right" if correct else f"wrong: {given}"
+        for name, key, correct, given in rows(
+            engine,
+            """
                 select p.name, i.key, a.correct, a.given from answer a
-                join player p on p.id = a.player_id join invider i on i.id = a.invider_id""")}
+                join player p on p.id = a.player_id join invider i on i.id = a.invider_id""",
+        )
+    }
 
 
 def load_in_background(url: str, codes: dict, players: int, seconds: float):
@@ -37,8 +42,16 @@ def load_in_background(url: str, codes: dict, players: int, seconds: float):
     box = {}
 
     def target():
-        box["tally"], _ = run(url, codes, players=players, pollers=2, seconds=seconds,
-                              think=(0.0, 0.1), ramp=1.0, prefix="Runner")  # fmt: skip
+        box["tally"], _ = run(
+            url,
+            codes,
+            players=players,
+            pollers=2,
+            seconds=seconds,
+            think=(0.0, 0.1),
+            ramp=1.0,
+            prefix="Runner",
+        )
 
     thread = threading.Thread(target=target)
     thread.start()
@@ -82,10 +95,13 @@ def test_kill_9_of_the_whole_server_mid_load_loses_nothing(workdir):
             page = tally_phone_page(tally, name, code, restarted.url)
             assert verdict(page) == after[(name, key)]
         assert len(after) == len(stored) + sum(
-            1 for *_x, key, _c, _t, name in tally.in_flight if (name, key) not in stored)
+            1 for *_x, key, _c, _t, name in tally.in_flight if (name, key) not in stored
+        )
         assert_scores_add_up(engine)
-        print(f"\nkill -9 mid-load: {len(tally.acknowledged)} acknowledged kept, "
-              f"{retried} in-flight answers retried")
+        print(
+            f"\nkill -9 mid-load: {len(tally.acknowledged)} acknowledged kept, "
+            f"{retried} in-flight answers retried"
+        )
     finally:
         restarted.stop()
         engine.dispose()
@@ -136,8 +152,7 @@ def small_disk(workdir: Path):
     need_root()
     instance = workdir / "instance"
     instance.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(instance)],
-                   check=True)  # fmt: skip
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(instance)], check=True)
     try:
         yield instance
     finally:
@@ -197,8 +212,9 @@ def test_a_full_disk_answers_503_logs_the_cause_and_half_writes_nothing(workdir,
         filler.unlink()
         retried = alice.answer(codes[1], token, choice="Right")
         assert retried.status_code == 200 and verdict(retried.text) == "right"
-        assert rows(engine, "select name, score, found from player") == [("Alice",
-            scalar(engine, "select sum(points) from answer"), 2)]  # fmt: skip
+        assert rows(engine, "select name, score, found from player") == [
+            ("Alice", scalar(engine, "select sum(points) from answer"), 2)
+        ]
         assert scalar(engine, "pragma integrity_check") == "ok"
         assert_scores_add_up(engine)
     finally:

@@ -21,10 +21,23 @@ def extract(tmp_path: Path):
     """Extract the messages of the whole codebase, as the README tells translators to."""
     pot = tmp_path / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-         "-k", "lazy_gettext", "-o", str(pot), "."],
-        cwd=ROOT, check=True, capture_output=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "lazy_gettext",
+            "-o",
+            str(pot),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     with pot.open("rb") as f:
         return read_po(f)
 
@@ -104,8 +117,7 @@ def test_error_pages_are_translated(play, client):
     assert "Cette affiche n'existe pas" in page and '<html lang="fr">' in page
 
 
-@pytest.mark.parametrize(
-    ("lang", "expected"), [("en", "1,234"), ("fr", "1\u202f234")])
+@pytest.mark.parametrize(("lang", "expected"), [("en", "1,234"), ("fr", "1\u202f234")])
 def test_numbers_follow_the_locale(app, play, client, lang, expected):
     play.join("Alice", "Red")
     with app.app_context():

@@ -40,18 +40,31 @@ def schema_of(engine) -> dict:
             indexes = []
             for index in inspector.get_indexes(table):
                 sorting = index.get("column_sorting", {})
-                indexes.append((index["name"], tuple(index["column_names"]), index["unique"],
-                                tuple(sorted((k, tuple(v)) for k, v in sorting.items()))))
+                indexes.append(
+                    (
+                        index["name"],
+                        tuple(index["column_names"]),
+                        index["unique"],
+                        tuple(sorted((k, tuple(v)) for k, v in sorting.items())),
+                    )
+                )
             found[table] = {
-                "columns": [(c["name"], str(c["type"]), c["nullable"])
-                            for c in inspector.get_columns(table)],
+                "columns": [
+                    (c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(table)
+                ],
                 "indexes": sorted(indexes),
-                "unique": sorted(tuple(u["column_names"]) for u in
-                                 inspector.get_unique_constraints(table)),
-                "foreign_keys": sorted((tuple(f["constrained_columns"]), f["referred_table"],
-                                        f["options"].get("ondelete"))
-                                       for f in inspector.get_foreign_keys(table)),
-            }  # fmt: skip
+                "unique": sorted(
+                    tuple(u["column_names"]) for u in inspector.get_unique_constraints(table)
+                ),
+                "foreign_keys": sorted(
+                    (
+                        tuple(f["constrained_columns"]),
+                        f["referred_table"],
+                        f["options"].get("ondelete"),
+                    )
+                    for f in inspector.get_foreign_keys(table)
+                ),
+            }
     return found
 
 
@@ -90,8 +103,9 @@ def test_every_revision_downgrades_and_upgrades_again(app):
         command.downgrade(alembic_config(), "base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         command.upgrade(alembic_config(), "head")
-        assert db.session.execute(text("select version_num from alembic_version")).scalar() \
-            == head()
+        assert (
+            db.session.execute(text("select version_num from alembic_version")).scalar() == head()
+        )
 
 
 def release_01_app(tmp_path: Path):
@@ -101,16 +115,31 @@ def release_01_app(tmp_path: Path):
     with sqlite3.connect(instance / "invider.db") as conn:
         conn.executescript(RELEASE_01.read_text(encoding="utf-8"))
     conn.close()
-    return create_app({"TESTING": True, "INSTANCE": str(instance), "SECRET_KEY": "t",
-                       "STANDINGS_CACHE_SECONDS": 0})  # fmt: skip
+    return create_app(
+        {
+            "TESTING": True,
+            "INSTANCE": str(instance),
+            "SECRET_KEY": "t",
+            "STANDINGS_CACHE_SECONDS": 0,
+        }
+    )
 
 
 def answers_of(app) -> list[tuple]:
     with app.app_context():
         return db.session.execute(
-            db.select(Player.name, Invider.key, Answer.given, Answer.correct, Answer.points,
-                      Answer.created_at)
-            .join(Answer.player).join(Answer.invider).order_by(Answer.id)).all()  # fmt: skip
+            db.select(
+                Player.name,
+                Invider.key,
+                Answer.given,
+                Answer.correct,
+                Answer.points,
+                Answer.created_at,
+            )
+            .join(Answer.player)
+            .join(Answer.invider)
+            .order_by(Answer.id)
+        ).all()
 
 
 def test_a_release_01_database_upgrades_in_place_keeping_every_answer(tmp_path, deck_file):  # noqa: F811
@@ -124,7 +153,8 @@ def test_a_release_01_database_upgrades_in_place_keeping_every_answer(tmp_path, 
         db.session.remove()  # end the read: its snapshot predates the upgrade
         create_schema()
         assert db.session.execute(text("select version_num from alembic_version")).all() == [
-            (head(),)]
+            (head(),)
+        ]
         assert db.session.execute(text("pragma integrity_check")).scalar() == "ok"
         assert db.session.execute(text("pragma foreign_key_check")).all() == []
         assert dict(db.session.execute(db.select(Player.name, Player.score)).all()) == scores
@@ -162,5 +192,8 @@ def test_invider_db_command_reports_the_revision(app, runner):
     result = runner.invoke(args=["db", "current"])
     assert result.exit_code == 0, result.output
     with app.app_context():
-        assert head() in result.output or db.session.execute(
-            text("select version_num from alembic_version")).scalar() == head()
+        assert (
+            head() in result.output
+            or db.session.execute(text("select version_num from alembic_version")).scalar()
+            == head()
+        )

@@ -53,9 +53,25 @@ def test_hostile_name_is_refused_with_a_clear_message(app, name, message):
     assert players(app) == []
 
 
-WELCOME = ["Zoë", "José-María", "Nguyễn Thị Lan", "O'Brien", "Ülkü", "Léa 🚀", "Scunthorpe",
-           "Badminton Bob", "Dominique", "Véronique", "Nigel", "Hassan", "Anna-Lisa",
-           "Ἀλέξανδρος", "Дмитрий", "王小明", "Ngô Bảo Châu"]  # fmt: skip
+WELCOME = [
+    "Zoë",
+    "José-María",
+    "Nguyễn Thị Lan",
+    "O'Brien",
+    "Ülkü",
+    "Léa 🚀",
+    "Scunthorpe",
+    "Badminton Bob",
+    "Dominique",
+    "Véronique",
+    "Nigel",
+    "Hassan",
+    "Anna-Lisa",
+    "Ἀλέξανδρος",
+    "Дмитрий",
+    "王小明",
+    "Ngô Bảo Châu",
+]
 
 
 @pytest.mark.parametrize("name", WELCOME)
@@ -87,9 +103,11 @@ def test_look_alike_rename_is_taken(app, admin_client):
         bob = db.session.execute(db.select(Player).where(Player.name == "Bob")).scalar_one()
     page = admin_client.get("/admin/players").get_data(as_text=True)
     token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-    response = admin_client.post(f"/admin/players/{bob.id}/rename",
-                                 data={"csrf_token": token, "name": "\u0410lice Test"},
-                                 follow_redirects=True)  # fmt: skip
+    response = admin_client.post(
+        f"/admin/players/{bob.id}/rename",
+        data={"csrf_token": token, "name": "\u0410lice Test"},
+        follow_redirects=True,
+    )
     assert TAKEN in response.get_data(as_text=True)
     assert players(app) == ["Alice Test", "Bob"]
 

@@ -141,11 +141,19 @@ def set_times(app, **times):
         db.session.commit()
 
 
-@pytest.mark.parametrize(("times", "message"), [
-    ({"opens_at": datetime.now(UTC) + timedelta(hours=1)}, "The hunt opens on"),
-    ({"opens_at": datetime.now(UTC) - timedelta(hours=2),
-      "closes_at": datetime.now(UTC) - timedelta(hours=1)}, "The hunt is over."),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("times", "message"),
+    [
+        ({"opens_at": datetime.now(UTC) + timedelta(hours=1)}, "The hunt opens on"),
+        (
+            {
+                "opens_at": datetime.now(UTC) - timedelta(hours=2),
+                "closes_at": datetime.now(UTC) - timedelta(hours=1),
+            },
+            "The hunt is over.",
+        ),
+    ],
+)
 def test_scan_outside_the_hunt_records_nothing(play, app, times, message):
     play.join()
     code = play.code("launch")
@@ -192,16 +200,19 @@ def test_join_refuses_a_name_taken_ignoring_case(app, play):
     assert len(rows(app, Player)) == 1
 
 
-@pytest.mark.parametrize(("name", "message"), [
-    ("", "Please choose a display name."),
-    ("   ", "Please choose a display name."),
-    ("x" * 41, "too long"),
-    ("Eve\u202egnp.exe", "invisible or control characters"),
-    ("Zero\u200bWidth", "invisible or control characters"),
-    ("Nul\x00", "invisible or control characters"),
-    ("Line\r\nBreak", "invisible or control characters"),
-    ("ＡＤＭＩＮ", "reserved"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("", "Please choose a display name."),
+        ("   ", "Please choose a display name."),
+        ("x" * 41, "too long"),
+        ("Eve\u202egnp.exe", "invisible or control characters"),
+        ("Zero\u200bWidth", "invisible or control characters"),
+        ("Nul\x00", "invisible or control characters"),
+        ("Line\r\nBreak", "invisible or control characters"),
+        ("ＡＤＭＩＮ", "reserved"),
+    ],
+)
 def test_join_rejects_bad_names_with_a_clear_message(play, app, name, message):
     response = play.join(name, "Red")
     assert response.status_code == 400
@@ -302,20 +313,24 @@ def test_two_players_on_one_poster_each_see_only_their_own_page(app):
     alice.join('<i>Alice</i> & "co"', "Red")
     bob.join("Bob", "Blue")
     code = alice.code("services")
-    questions = {name: who.client.get(f"/i/{code}").get_data(as_text=True)
-                 for name, who in (("alice", alice), ("bob", bob))}  # fmt: skip
+    questions = {
+        name: who.client.get(f"/i/{code}").get_data(as_text=True)
+        for name, who in (("alice", alice), ("bob", bob))
+    }
     assert "</span>&lt;i&gt;Alice&lt;/i&gt; &amp; &#34;co&#34;</a>" in questions["alice"]
     assert "</span>Bob</a>" in questions["bob"] and "Alice" not in questions["bob"]
-    tokens = {name: re.findall(r'name="csrf_token" value="([^"]+)"', page)
-              for name, page in questions.items()}  # fmt: skip
+    tokens = {
+        name: re.findall(r'name="csrf_token" value="([^"]+)"', page)
+        for name, page in questions.items()
+    }
     assert len(set(tokens["alice"])) == 1 and set(tokens["alice"]) != set(tokens["bob"])
     assert f'name="next" value="/i/{code}"' in questions["bob"]
 
     # Each token is the player's own: both answers count, each page shows its own figures.
-    wrong = alice.client.post(f"/i/{code}", data={"csrf_token": tokens["alice"][0],
-                                                  "answer": "<b>12</b>"})  # fmt: skip
-    right = bob.client.post(f"/i/{code}", data={"csrf_token": tokens["bob"][0],
-                                                "answer": "133"})  # fmt: skip
+    wrong = alice.client.post(
+        f"/i/{code}", data={"csrf_token": tokens["alice"][0], "answer": "<b>12</b>"}
+    )
+    right = bob.client.post(f"/i/{code}", data={"csrf_token": tokens["bob"][0], "answer": "133"})
     wrong, right = wrong.get_data(as_text=True), right.get_data(as_text=True)
     assert "Not quite." in wrong and "You answered: &lt;b&gt;12&lt;/b&gt;" in wrong
     assert "Right answer!" in right and "You answered" not in right
@@ -324,8 +339,7 @@ def test_two_players_on_one_poster_each_see_only_their_own_page(app):
     assert "Found 1 / 3" in visible_text(wrong) and "Found 1 / 3" in visible_text(right)
 
     # A player who switched language gets the page in theirs; the other keeps English.
-    bob.client.post("/lang", data={"lang": "fr", "next": "/",
-                                   "csrf_token": csrf(bob, "/")})  # fmt: skip
+    bob.client.post("/lang", data={"lang": "fr", "next": "/", "csrf_token": csrf(bob, "/")})
     french = bob.client.get(f"/i/{code}").get_data(as_text=True)
     english = alice.client.get(f"/i/{code}").get_data(as_text=True)
     assert "Affiche n°" in french and "Bob" in french
@@ -341,9 +355,10 @@ def test_a_removed_player_scanning_starts_over_as_a_new_phone(app, play):
     with app.app_context():
         db.session.execute(db.delete(Player))
         db.session.commit()
-    for response in (play.client.post(f"/i/{code}", data={"csrf_token": token,
-                                                          "choice": "July 2015"}),
-                     play.client.get(f"/i/{code}")):  # fmt: skip
+    for response in (
+        play.client.post(f"/i/{code}", data={"csrf_token": token, "choice": "July 2015"}),
+        play.client.get(f"/i/{code}"),
+    ):
         assert response.status_code == 302
         assert response.location == f"/join?next=/i/{code}"
     assert rows(app, Answer) == []

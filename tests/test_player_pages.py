@@ -145,8 +145,10 @@ def test_generated_mode_gives_a_fresh_name_when_the_shown_one_was_taken(app):
     page = first.get("/join").get_data(as_text=True)
     signed = re.search(r'name="proposal" value="([^"]+)"', page).group(1)
     for phone in (first, second):
-        phone.post("/join", data={"csrf_token": csrf_token(phone, "/join"), "team": "Red",
-                                  "proposal": signed})  # fmt: skip
+        phone.post(
+            "/join",
+            data={"csrf_token": csrf_token(phone, "/join"), "team": "Red", "proposal": signed},
+        )
     names = [p.name for p in players(app)]
     assert len(names) == 2 and len({n.casefold() for n in names}) == 2
 

@@ -56,12 +56,22 @@ def test_screen_json_contract(app, client, played):
     app.config["PRIVACY_FLOOR"] = 1
     data = client.get("/screen.json").get_json()
     assert set(data) == {
-        "hunt", "players", "teams", "feed", "progress", "topics", "reveal", "generated_at",
-    }  # fmt: skip
+        "hunt",
+        "players",
+        "teams",
+        "feed",
+        "progress",
+        "topics",
+        "reveal",
+        "generated_at",
+    }
     assert data["hunt"] == {
-        "title": "Test hunt", "status": "open", "inviders": 3, "frozen": False,
+        "title": "Test hunt",
+        "status": "open",
+        "inviders": 3,
+        "frozen": False,
         "next_change": None,
-    }  # fmt: skip
+    }
     top = data["players"][0]
     assert set(top) == {"rank", "name", "team", "score", "found", "colour"}
     assert (top["rank"], top["name"], top["score"]) == (1, "Alice", 10)
@@ -70,9 +80,17 @@ def test_screen_json_contract(app, client, played):
     assert teams == [("Blue", 20, 2), ("Red", 10, 2)]
     assert data["feed"][0] == {"name": "Dave", "number": 3, "at": data["feed"][0]["at"]}
     assert set(data["topics"][0]) == {
-        "topic", "inviders", "players", "answers", "shown", "reach", "first_try", "landed",
-        "best", "worst",
-    }  # fmt: skip
+        "topic",
+        "inviders",
+        "players",
+        "answers",
+        "shown",
+        "reach",
+        "first_try",
+        "landed",
+        "best",
+        "worst",
+    }
     assert data["reveal"] is None
     datetime.fromisoformat(data["generated_at"])
 
@@ -96,13 +114,12 @@ def test_topic_figures_against_a_hand_computed_fixture(app, played):
     with app.app_context():
         topics = topic_figures()
     assert [
-        (t["topic"], t["inviders"], t["answers"], t["reach"], t["first_try"], t["best"],
-         t["worst"])
+        (t["topic"], t["inviders"], t["answers"], t["reach"], t["first_try"], t["best"], t["worst"])
         for t in topics
     ] == [
         ("Partners", 1, 3, 0.75, 0.667, True, False),
         ("Store", 2, 2, 0.5, 0.5, False, True),
-    ]  # fmt: skip
+    ]
     assert [t["landed"] for t in topics] == [0.5, 0.25]
 
 
@@ -118,8 +135,12 @@ def test_feed_never_contains_an_answer(app, client, played):
     page = client.get("/screen").get_data(as_text=True)
     feed = client.get("/screen.json").get_json()["feed"]
     assert [(f["name"], f["number"]) for f in feed] == [
-        ("Dave", 3), ("Carol", 3), ("Bob", 2), ("Alice", 3), ("Alice", 1),
-    ]  # fmt: skip
+        ("Dave", 3),
+        ("Carol", 3),
+        ("Bob", 2),
+        ("Alice", 3),
+        ("Alice", 1),
+    ]
     assert all(set(f) == {"name", "number", "at"} for f in feed)
     for secret in ("July 2015", "zebra secret", "133", "How many partners", "72 partners"):
         assert secret not in body and secret not in page
@@ -260,7 +281,11 @@ def test_below_the_floor_topics_and_players_publish_no_counts(app, client, playe
     assert data["progress"]["players"] is None and data["progress"]["correct_share"] is None
     for topic in data["topics"]:
         assert (topic["shown"], topic["answers"], topic["players"], topic["first_try"]) == (
-            False, None, None, None)  # fmt: skip
+            False,
+            None,
+            None,
+            None,
+        )
         assert not topic["best"] and not topic["worst"]
     assert {t["topic"]: t["reach"] for t in data["topics"]} == {"Partners": 0.75, "Store": 0.5}
 

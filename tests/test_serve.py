@@ -46,8 +46,9 @@ def test_serve_plays_and_survives_a_restart(workdir):
     try:
         assert "Admin password: unchanged since the first start" in restarted.output()
         board = requests.get(restarted.url + "/leaderboard.json", timeout=5).json()
-        assert board["players"] == [{"rank": 1, "name": "Alice", "team": "Red", "score": 10,
-                                     "found": 1}]  # fmt: skip
+        assert board["players"] == [
+            {"rank": 1, "name": "Alice", "team": "Red", "score": 10, "found": 1}
+        ]
         # The session cookie signed before the restart is still valid: same secret key.
         page = phone.http.get(f"{restarted.url}/i/{code}", timeout=5)
         assert "Right answer!" in page.text
@@ -59,8 +60,13 @@ def test_serve_refuses_a_broken_deck(workdir):
     (workdir / "questions" / "deck.toml").write_text("[hunt]\ntitle = 3\n", encoding="utf-8")
     import subprocess
 
-    result = subprocess.run([shutil.which("invider"), "serve", "--host", "127.0.0.1"],
-                            cwd=workdir, capture_output=True, text=True, timeout=60,
-                            env=Server(workdir).env)  # fmt: skip
+    result = subprocess.run(
+        [shutil.which("invider"), "serve", "--host", "127.0.0.1"],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=Server(workdir).env,
+    )
     assert result.returncode == 2
     assert "questions/deck.toml:2: title must be text" in result.stderr

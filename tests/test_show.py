@@ -30,12 +30,20 @@ DEMO_DECK = ROOT / "questions" / "strategie-digitale.toml"
 PASSWORD = "a long organiser password"
 SIZES = {"1080p": (1920, 1080), "720p": (1280, 720)}
 NAMES = [
-    ("Marie-Charlotte Delacroix-Fontaine", "Direction générale"), ("Thomas", "DSI"),
-    ("Élodie Martin", "Digital"), ("Jean-Baptiste Moreau", "RH"), ("Sophie", "Agences"),
-    ("Karim Benali", "Direction générale"), ("Lucie Fernandez", "DSI"), ("Nathan", "Digital"),
-    ("Chloé Rousseau", "RH"), ("Hugo Lefebvre", "Agences"), ("Inès", "Direction générale"),
-    ("Maximilien Dubois-Lagarde", "DSI"), ("Camille", "Digital"),
-]  # fmt: skip
+    ("Marie-Charlotte Delacroix-Fontaine", "Direction générale"),
+    ("Thomas", "DSI"),
+    ("Élodie Martin", "Digital"),
+    ("Jean-Baptiste Moreau", "RH"),
+    ("Sophie", "Agences"),
+    ("Karim Benali", "Direction générale"),
+    ("Lucie Fernandez", "DSI"),
+    ("Nathan", "Digital"),
+    ("Chloé Rousseau", "RH"),
+    ("Hugo Lefebvre", "Agences"),
+    ("Inès", "Direction générale"),
+    ("Maximilien Dubois-Lagarde", "DSI"),
+    ("Camille", "Digital"),
+]
 
 # Everything wrong with the page as it stands, as readable strings.
 PROBLEMS = """(minFont) => {
@@ -115,8 +123,9 @@ def show(tmp_path_factory) -> Iterator[Server]:
             assert phone.join(name, team).status_code in (200, 302)
             for j, invider in enumerate(inviders):
                 if (i + j) % 3 and j < 4 + i:
-                    response = phone.answer(codes[invider.key], **answer_fields(
-                        invider, right=(i * j + j) % 5 != 1))  # fmt: skip
+                    response = phone.answer(
+                        codes[invider.key], **answer_fields(invider, right=(i * j + j) % 5 != 1)
+                    )
                     assert response.status_code in (200, 302), response.text[:200]
         yield server
     finally:
@@ -131,7 +140,7 @@ def set_state(server: Server, status: str) -> None:
         "open": (now - timedelta(hours=2), None, now + timedelta(hours=3)),
         "frozen": (now - timedelta(hours=2), now - timedelta(seconds=1), now + timedelta(hours=1)),
         "closed": (now - timedelta(hours=8), None, now - timedelta(seconds=1)),
-    }[status]  # fmt: skip
+    }[status]
     with sqlite3.connect(server.workdir / "instance" / "invider.db") as conn:
         conn.execute(
             "update hunt set status_override = null, opens_at = ?, freeze_at = ?, closes_at = ?",
@@ -164,8 +173,10 @@ def axe_problems(page) -> list[str]:
 def screens(show, browser):
     """Visit every state of the screen at both sizes; keep what was wrong with each."""
     found = {}
-    contexts = {size: browser.new_context(viewport={"width": w, "height": h})
-                for size, (w, h) in SIZES.items()}  # fmt: skip
+    contexts = {
+        size: browser.new_context(viewport={"width": w, "height": h})
+        for size, (w, h) in SIZES.items()
+    }
     try:
         for status in ("scheduled", "open", "frozen", "closed"):
             set_state(show, status)
@@ -188,10 +199,13 @@ def screens(show, browser):
                 for step in range(1, 7):
                     page.keyboard.press("Space" if step % 2 else "ArrowRight")
                     page.wait_for_timeout(800)  # let the step fade in before the picture
-                    order.append(page.evaluate(
-                        "() => Array.from(document.querySelectorAll('[data-step]'))"
-                        ".filter(e => !e.classList.contains('pending'))"
-                        ".map(e => e.getAttribute('data-step')).sort().join('')"))  # fmt: skip
+                    order.append(
+                        page.evaluate(
+                            "() => Array.from(document.querySelectorAll('[data-step]'))"
+                            ".filter(e => !e.classList.contains('pending'))"
+                            ".map(e => e.getAttribute('data-step')).sort().join('')"
+                        )
+                    )
                     problems = check(page, f"reveal-{step}", w, h)
                     if step in (3, 6):
                         problems += axe_problems(page)
@@ -229,8 +243,9 @@ def test_the_presenter_reveals_third_second_first_team_then_messages(screens, si
 
 def test_without_javascript_the_reveal_shows_everything_and_fits(show, browser):
     set_state(show, "closed")
-    context = browser.new_context(java_script_enabled=False,
-                                  viewport={"width": 1920, "height": 1080})  # fmt: skip
+    context = browser.new_context(
+        java_script_enabled=False, viewport={"width": 1920, "height": 1080}
+    )
     try:
         page = context.new_page()
         page.goto(show.url + "/screen")
@@ -242,8 +257,12 @@ def test_without_javascript_the_reveal_shows_everything_and_fits(show, browser):
         boxes = [page.locator(f".place-{n} .pedestal").bounding_box() for n in (1, 2, 3)]
         assert boxes[0]["height"] > boxes[1]["height"] > boxes[2]["height"]
         assert boxes[1]["x"] < boxes[0]["x"] < boxes[2]["x"]
-        colours = {page.locator(f".place-{n} .pedestal").evaluate(
-            "e => getComputedStyle(e).backgroundImage") for n in (1, 2, 3)}  # fmt: skip
+        colours = {
+            page.locator(f".place-{n} .pedestal").evaluate(
+                "e => getComputedStyle(e).backgroundImage"
+            )
+            for n in (1, 2, 3)
+        }
         assert len(colours) == 3  # gold, silver and bronze differ
     finally:
         context.close()
@@ -293,8 +312,12 @@ def login(page, server: Server) -> None:
 
 @pytest.mark.parametrize("width", [360, 390])
 def test_no_word_is_split_on_the_phone_leaderboard_and_the_admin_tables(show, browser, width):
-    context = browser.new_context(viewport={"width": width, "height": 800}, is_mobile=True,
-                                  has_touch=True, device_scale_factor=2)  # fmt: skip
+    context = browser.new_context(
+        viewport={"width": width, "height": 800},
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+    )
     try:
         page = context.new_page()
         phone = Phone(show.url)
@@ -305,8 +328,10 @@ def test_no_word_is_split_on_the_phone_leaderboard_and_the_admin_tables(show, br
         for path in ("/admin/", "/admin/players", "/admin/results/report"):
             page.goto(show.url + path)
             split[path] = page.evaluate(SPLIT_WORDS)
-            page.screenshot(path=str(ARTIFACTS / f"words-{path.strip('/').replace('/', '-')}"
-                                          f"-{width}.png"), full_page=True)  # fmt: skip
+            page.screenshot(
+                path=str(ARTIFACTS / f"words-{path.strip('/').replace('/', '-')}-{width}.png"),
+                full_page=True,
+            )
         del phone
         assert split == {k: [] for k in split}
     finally:

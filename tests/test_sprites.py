@@ -24,9 +24,24 @@ from invider.sprites import (
 SVG = "{http://www.w3.org/2000/svg}"
 DECK = [f"invider-{n}" for n in range(1, 101)]
 REALISTIC = [
-    "emploi-store-launch", "emploi-store-mvp", "la-bonne-boite", "la-bonne-formation",
-    "strategie-2030", "open-data", "api-partenaires", "mes-aides", "memo", "agilite",
-    "data-1", "data-2", "data-11", "a", "b", "0", "-", "x-y-z",
+    "emploi-store-launch",
+    "emploi-store-mvp",
+    "la-bonne-boite",
+    "la-bonne-formation",
+    "strategie-2030",
+    "open-data",
+    "api-partenaires",
+    "mes-aides",
+    "memo",
+    "agilite",
+    "data-1",
+    "data-2",
+    "data-11",
+    "a",
+    "b",
+    "0",
+    "-",
+    "x-y-z",
 ]
 
 
@@ -50,15 +65,23 @@ def test_the_art_of_a_key_never_changes() -> None:
 
 def test_the_art_does_not_depend_on_the_process() -> None:
     # Python's hash() differs per process: web workers and the poster renderer must agree.
-    code = "from invider.sprites import sprite_grid, sprite_colour as c; " \
-           "print(sprite_grid('emploi-store-launch'), c('emploi-store-launch'))"
+    code = (
+        "from invider.sprites import sprite_grid, sprite_colour as c; "
+        "print(sprite_grid('emploi-store-launch'), c('emploi-store-launch'))"
+    )
     outputs = {
-        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                       env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
         for seed in ("1", "2")
     }
-    assert outputs == {f"{sprite_grid('emploi-store-launch')} "
-                       f"{sprite_colour('emploi-store-launch')}\n"}
+    assert outputs == {
+        f"{sprite_grid('emploi-store-launch')} {sprite_colour('emploi-store-launch')}\n"
+    }
 
 
 @pytest.mark.parametrize("key", DECK[:30] + REALISTIC)
@@ -180,7 +203,8 @@ def test_image_is_the_grid_at_a_crisp_integer_scale() -> None:
     assert image.size == (WIDTH * 10, HEIGHT * 10)
     ink = (*ImageColor.getrgb(sprite_colour("invider-7")), 255)
     assert set(image.getcolors()) <= {(n, ink) for n in range(10**4)} | {
-        (n, (0, 0, 0, 0)) for n in range(10**4)}
+        (n, (0, 0, 0, 0)) for n in range(10**4)
+    }
     for r, row in enumerate(sprite_grid("invider-7")):
         for c, cell in enumerate(row):
             assert image.getpixel((c * 10 + 5, r * 10 + 5)) == (ink if cell else (0, 0, 0, 0))

@@ -43,10 +43,12 @@ TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 DECK_SUFFIXES = (".toml", *SHEET_SUFFIXES)
 STASH_HOURS = 2  # a preview left open longer is uploaded again
 PRINTABLES = {
-    "posters.pdf": "posters_pdf", "stickers.pdf": "stickers_pdf",
-    "placement.pdf": "placement_pdf", "placement.csv": "placement_csv",
+    "posters.pdf": "posters_pdf",
+    "stickers.pdf": "stickers_pdf",
+    "placement.pdf": "placement_pdf",
+    "placement.csv": "placement_csv",
     "start-here.pdf": "start_here_pdf",
-}  # fmt: skip
+}
 
 
 def stash_dir() -> Path:
@@ -118,21 +120,29 @@ def preview(path: Path, token: str | None):
         deck = read_upload(path)
     except DeckError as e:
         unstash(path)  # a deck with errors is never applied: keep nothing of it
-        return render_template("admin/deck.html", errors=deck_messages(e, path),
-                               name=path.name, **deck_page()), 400  # fmt: skip
+        return render_template(
+            "admin/deck.html", errors=deck_messages(e, path), name=path.name, **deck_page()
+        ), 400
     plan = plan_deck(deck)
     db.session.rollback()
-    return render_template("admin/deck.html", plan=plan, deck=deck, token=token,
-                           name=path.name, **deck_page())  # fmt: skip
+    return render_template(
+        "admin/deck.html", plan=plan, deck=deck, token=token, name=path.name, **deck_page()
+    )
 
 
 def deck_page() -> dict:
     """Return what every rendering of the deck page shows."""
     inviders = db.session.execute(db.select(Invider).order_by(Invider.number)).scalars().all()
-    recent = db.session.execute(
-        db.select(AuditEntry).where(AuditEntry.action.like("deck.%"))
-        .order_by(AuditEntry.id.desc()).limit(10)
-    ).scalars().all()  # fmt: skip
+    recent = (
+        db.session.execute(
+            db.select(AuditEntry)
+            .where(AuditEntry.action.like("deck.%"))
+            .order_by(AuditEntry.id.desc())
+            .limit(10)
+        )
+        .scalars()
+        .all()
+    )
     return {"hunt": Hunt.current(), "inviders": inviders, "files": deck_files(), "audit": recent}
 
 
@@ -183,16 +193,19 @@ def deck_apply():
     try:
         plan = load_deck(read_upload(path))
     except DeckError as e:
-        return render_template("admin/deck.html", errors=deck_messages(e, path),
-                               name=path.name, **deck_page()), 400  # fmt: skip
+        return render_template(
+            "admin/deck.html", errors=deck_messages(e, path), name=path.name, **deck_page()
+        ), 400
     finally:
         unstash(path)
     # load_deck committed the deck; the audit entry follows in its own transaction.
     begin_write()
     audit("deck.load", f"{path.name}: {plan.summary()}")
     db.session.commit()
-    flash(_("Deck loaded: %(summary)s. Print the posters of new inviders.",
-            summary=plan.summary()), "ok")  # fmt: skip
+    flash(
+        _("Deck loaded: %(summary)s. Print the posters of new inviders.", summary=plan.summary()),
+        "ok",
+    )
     return redirect(url_for("admin.deck"))
 
 

@@ -34,10 +34,13 @@ def download(data: bytes, name: str, suffix: str, mimetype: str):
     """Return ``data`` as a file to save, named after the export and the time."""
     stamp = utcnow().strftime("%Y%m%d-%H%M")
     return current_app.response_class(
-        data, mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.{suffix}"',
-                 "Cache-Control": "no-store"},
-    )  # fmt: skip
+        data,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}-{stamp}.{suffix}"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 def csv_response(text: str, name: str):
@@ -85,8 +88,13 @@ def inviders_csv_view():
 def report():
     """Show the one-page results report for leadership, ready to print."""
     floor = privacy_floor()
-    return render_template("admin/report.html", hunt=Hunt.current(), report=results_report(floor),
-                           learning=learning_figures(floor), now=utcnow())  # fmt: skip
+    return render_template(
+        "admin/report.html",
+        hunt=Hunt.current(),
+        report=results_report(floor),
+        learning=learning_figures(floor),
+        now=utcnow(),
+    )
 
 
 @bp.get("/results/topics.csv")
@@ -117,14 +125,16 @@ def backup():
     name = timestamped_name("invider")
     with tempfile.TemporaryDirectory(prefix="invider-backup-") as folder:
         try:
-            path = backup_database(current_app.config["SQLALCHEMY_DATABASE_URI"],
-                                   Path(folder) / name)  # fmt: skip
+            path = backup_database(
+                current_app.config["SQLALCHEMY_DATABASE_URI"], Path(folder) / name
+            )
         except BackupError as e:
             flash(_("No backup: %(error)s", error=str(e)), "error")
             return redirect(url_for("admin.results"))
         data = path.read_bytes()
-    return send_file(BytesIO(data), as_attachment=True, download_name=name,
-                     mimetype="application/vnd.sqlite3")  # fmt: skip
+    return send_file(
+        BytesIO(data), as_attachment=True, download_name=name, mimetype="application/vnd.sqlite3"
+    )
 
 
 @bp.post("/reset")
@@ -139,10 +149,18 @@ def reset():
     try:
         path = backup_before_reset()
     except BackupError as e:
-        flash(_("The hunt was not reset, since no backup could be taken: %(error)s",
-                error=str(e)), "error")  # fmt: skip
+        flash(
+            _("The hunt was not reset, since no backup could be taken: %(error)s", error=str(e)),
+            "error",
+        )
         return redirect(url_for("admin.results"))
     count = reset_hunt(actor(), str(path))
-    flash(_("The hunt was reset: %(count)d players removed. Backup: %(path)s",
-            count=count, path=str(path)), "ok")  # fmt: skip
+    flash(
+        _(
+            "The hunt was reset: %(count)d players removed. Backup: %(path)s",
+            count=count,
+            path=str(path),
+        ),
+        "ok",
+    )
     return redirect(url_for("admin.results"))

@@ -44,8 +44,12 @@ def adopt_legacy(connection) -> None:
 
 def run_migrations_offline() -> None:
     """Print the SQL instead of running it (``invider db upgrade --sql``)."""
-    context.configure(url=target_db.engine.url, target_metadata=target_metadata,
-                      literal_binds=True, render_as_batch=True)  # fmt: skip
+    context.configure(
+        url=target_db.engine.url,
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -65,8 +69,9 @@ def run_migrations_online() -> None:
             connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
             # BEGIN IMMEDIATE: two servers starting at once migrate one after the other.
             connection = connection.execution_options(immediate=True)
-        context.configure(connection=connection, target_metadata=target_metadata,
-                          transactional_ddl=True, **args)  # fmt: skip
+        context.configure(
+            connection=connection, target_metadata=target_metadata, transactional_ddl=True, **args
+        )
         try:
             with context.begin_transaction():
                 if connection.dialect.name == "postgresql":

@@ -22,8 +22,9 @@ depends_on = None
 
 def upgrade():
     op.drop_index("ix_player_ranking", table_name="player")
-    op.create_index("ix_player_ranking", "player",
-                    ["hidden", sa.text("score DESC"), "score_at", "id"])  # fmt: skip
+    op.create_index(
+        "ix_player_ranking", "player", ["hidden", sa.text("score DESC"), "score_at", "id"]
+    )
 
 
 def downgrade():
