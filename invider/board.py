@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, g, render_template, request,
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from invider.discreet import around_me
 from invider.figures import screen_snapshot
 from invider.models import db
 from invider.resume import qr_svg
@@ -50,6 +51,7 @@ def leaderboard():
         standings=standings,
         rows=standings.players[:DEFAULT_LIMIT],
         mine=mine,
+        around=around_me(me),
     )
     response = Response(page)
     # The page holds the player's own row: no shared cache may keep it.

@@ -20,8 +20,16 @@ def is_discreet(hunt: Hunt | None) -> bool:
     return hunt is not None and hunt.standings == "discreet"
 
 
+def top_half(rank: int, total: int) -> bool:
+    """Tell whether ``rank`` is in the top half of ``total`` players (the middle one included).
+
+    Discreet standings never name anyone below it: the bottom of the table stays unseen.
+    """
+    return rank <= (total + 1) // 2
+
+
 def discreet_players(players: list[dict]) -> tuple[list[dict], dict[int, int], int]:
-    """Keep the ranked rows of players who chose to appear by name.
+    """Keep the ranked rows of players who chose to appear by name, in the top half.
 
     Returns those rows (each keeps its rank among everyone), every player's rank by id
     (for their own page, never published) and how many players are left unnamed.
@@ -30,7 +38,7 @@ def discreet_players(players: list[dict]) -> tuple[list[dict], dict[int, int], i
         db.session.execute(db.select(Player.id).where(Player.show_name.is_(True))).scalars()
     )
     ranks = {row["id"]: row["rank"] for row in players}
-    shown = [row for row in players if row["id"] in named]
+    shown = [row for row in players if row["id"] in named and top_half(row["rank"], len(players))]
     return shown, ranks, len(players) - len(shown)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
@@ -40,21 +41,103 @@ def join(app, name: str, show: bool) -> Actions:
 @pytest.mark.cache_seconds(0)
 def test_public_standings_name_only_players_who_opted_in(discreet):
     alice, bob = join(discreet, "Alice", True), join(discreet, "Bobbie", False)
+    join(discreet, "Chloe", False)
     alice.answer("launch", choice="July 2015")
     bob.answer("services", answer="133")  # Bob leads, unnamed
     viewer = discreet.test_client()
     body = json.loads(viewer.get("/leaderboard.json").data)
     assert [(p["rank"], p["name"]) for p in body["players"]] == [(2, "Alice")]
-    assert body["hunt"]["unnamed"] == 1
-    assert body["teams"][0]["players"] == 2
+    assert body["hunt"]["unnamed"] == 2
+    assert body["teams"][0]["players"] == 3
     for path in ("/leaderboard.json", "/leaderboard", "/screen", "/screen.json"):
         assert "Bobbie" not in viewer.get(path).get_data(as_text=True), path
     page = html.unescape(viewer.get("/leaderboard").get_data(as_text=True))
-    assert "And 1 player who chose not to appear by name." in page
+    assert "And 2 players not shown by name" in page
     # Bob still sees his own rank.
     assert "You: 1st place, 20 points" in html.unescape(
         bob.client.get("/leaderboard").get_data(as_text=True)
     )
+
+
+def around_me(client) -> list[tuple[str, str, str]]:
+    """Read the "Around you" table of a phone's leaderboard: (rank, name, score) rows."""
+    page = client.get("/leaderboard").get_data(as_text=True)
+    table = re.search(r'<table[^>]*id="around-me".*?</table>', page, re.S)
+    if table is None:
+        return []
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table.group(0), re.S)[1:]
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in rows]
+    text = [[html.unescape(re.sub(r"<[^>]+>", " ", c)).split() for c in row] for row in cells]
+    return [(rank[0], " ".join(who), score[0]) for rank, who, score in text]
+
+
+def five_players(app) -> dict[str, Actions]:
+    """Ana 40, Ben 30 (not named), Cleo 20, Dan 10, Eve 0: all but Ben opted in."""
+    phones = {name: join(app, name, name != "Ben") for name in ("Ana", "Ben", "Cleo", "Dan", "Eve")}
+    plays = {
+        "Ana": ["launch", "services", "partners"],
+        "Ben": ["launch", "services"],
+        "Cleo": ["services"],
+        "Dan": ["launch"],
+    }
+    right = {"launch": {"choice": "July 2015"}, "services": {"answer": "133"}}
+    right["partners"] = {"choice": "72"}
+    for name, keys in plays.items():
+        for key in keys:
+            phones[name].answer(key, **right[key])
+    return phones
+
+
+@pytest.mark.cache_seconds(0)
+@pytest.mark.parametrize("frozen", [False, True], ids=["live", "frozen"])
+def test_each_player_sees_the_players_just_around_them_never_the_bottom(discreet, frozen):
+    phones = five_players(discreet)
+    if frozen:
+        with discreet.app_context():
+            hunt = Hunt.current()
+            hunt.freeze_at = utcnow()
+            hunt.closes_at = utcnow() + timedelta(hours=1)
+            db.session.commit()
+        assert (
+            json.loads(discreet.test_client().get("/leaderboard.json").data)["hunt"]["status"]
+            == "frozen"
+        )
+    # Above Cleo, Ben did not opt in; below her, Dan did, but he is in the bottom half.
+    assert around_me(phones["Cleo"].client) == [
+        ("2", "a player", "30"),
+        ("3", "Cleo Red", "20"),
+        ("4", "a player", "10"),
+    ]
+    assert around_me(phones["Ben"].client) == [
+        ("1", "Ana Red", "40"),
+        ("2", "Ben Red", "30"),
+        ("3", "Cleo Red", "20"),
+    ]
+    assert around_me(phones["Ana"].client) == [("1", "Ana Red", "40"), ("2", "a player", "30")]
+    assert around_me(phones["Eve"].client) == [("4", "a player", "10"), ("5", "Eve Red", "0")]
+    # The public table names only opted-in players of the top half: never Dan or Eve.
+    viewer = discreet.test_client()
+    body = json.loads(viewer.get("/leaderboard.json").data)
+    assert [(p["rank"], p["name"]) for p in body["players"]] == [(1, "Ana"), (3, "Cleo")]
+    for path in ("/leaderboard.json", "/leaderboard"):
+        page = viewer.get(path).get_data(as_text=True)
+        assert "Dan" not in page and "Eve" not in page and "Ben" not in page, path
+    # The big screen's table too (its feed of finds names who opted in, never a rank).
+    screen = json.loads(viewer.get("/screen.json").data)
+    assert [p["name"] for p in screen["players"]] == ["Ana", "Cleo"]
+    assert around_me(viewer) == []  # no player, no neighbours
+    # In French, an unnamed neighbour is "un joueur".
+    client = phones["Cleo"].client
+    client.post("/lang", data={"lang": "fr", "csrf_token": csrf_token(client), "next": "/"})
+    assert around_me(client)[0] == ("2", "un joueur", "30")
+
+
+@pytest.mark.cache_seconds(0)
+def test_public_mode_keeps_the_whole_table_and_no_neighbours(app):
+    phones = five_players(app)
+    assert around_me(phones["Cleo"].client) == []
+    body = json.loads(app.test_client().get("/leaderboard.json").data)
+    assert [p["name"] for p in body["players"]] == ["Ana", "Ben", "Cleo", "Dan", "Eve"]
 
 
 def test_the_join_form_asks_to_appear_by_name_only_in_discreet_mode(app, discreet):
