@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from invider.answers import is_correct
 from invider.database import begin_write
 from invider.models import Answer, EchoAnswer, Hunt, Invider, Player, db, utcnow
+from invider.moderation import audit
 
 #: Without dates in the deck, the echo opens a week after the close, for a week
 #: (a review a few days to a week later suits a one-week horizon: Cepeda et al. 2008).
@@ -47,6 +48,30 @@ def echo_status(hunt: Hunt | None, now: datetime | None = None) -> str:
     if closes is not None and now >= closes:
         return "closed"
     return "open"
+
+
+def set_echo_window(
+    hunt_id: int, opens_at: datetime | None, closes_at: datetime | None, actor: str
+) -> Hunt:
+    """Change when the echo opens and closes (None: the default); raise ValueError if reversed.
+
+    The change is in the audit log; reloading the deck puts the deck's own dates back.
+    """
+    if opens_at is not None and closes_at is not None and opens_at >= closes_at:
+        raise ValueError("order")
+    begin_write()
+    hunt = db.session.get(Hunt, hunt_id)
+    hunt.echo_opens_at, hunt.echo_closes_at = opens_at, closes_at
+    audit(
+        actor,
+        "hunt.echo",
+        ", ".join(
+            f"{label} {t.isoformat(timespec='minutes') if t else '-'}"
+            for label, t in (("opens", opens_at), ("closes", closes_at))
+        ),
+    )
+    db.session.commit()
+    return hunt
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 
 from invider.database import begin_write
 from invider.learning import compute_learning
@@ -70,6 +70,22 @@ def retention_due(hunt: Hunt | None, now: datetime | None = None) -> bool:
     """Tell whether the retention date has passed and its job has not run yet."""
     when = retention_date(hunt)
     return when is not None and hunt.retention_done_at is None and (now or utcnow()) >= when
+
+
+def retention_preview() -> dict[str, int]:
+    """Count what the retention job would anonymise and delete if it ran now."""
+
+    def count(*where, model=Player) -> int:
+        return db.session.execute(
+            db.select(func.count()).select_from(model).where(*where)
+        ).scalar_one()
+
+    return {
+        "names": count(),
+        "resume_links": count(Player.resume_token.is_not(None)),
+        "confidences": count(Answer.confidence.is_not(None), model=Answer),
+        "echo_answers": count(model=EchoAnswer),
+    }
 
 
 def apply_retention(floor: int, actor: str = "retention", force: bool = False) -> bool:

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from conftest import csrf_token
 
+from invider.echo import echo_window
 from invider.models import EchoAnswer, Hunt, Player, db, utcnow
 
 
@@ -254,3 +255,56 @@ def test_learning_figures_below_the_privacy_floor_are_not_shown(alice, app, clie
     assert "Not shown, fewer than 5 players: Partners, Store" in text
     csv = admin_client.get("/admin/results/topics.csv").get_data(as_text=True)
     assert csv.lstrip("\ufeff").splitlines()[1:] == ["Partners,1,,,,,,,", "Store,2,,,,,,,"]
+
+
+def test_the_control_room_edits_the_echo_dates_in_the_office_time_zone(app, admin_client):
+    token = csrf_token(admin_client, "/admin/")
+    dates = {"echo_opens_at": "2030-03-21T09:00", "echo_closes_at": "2030-03-28T18:00"}
+    response = admin_client.post("/admin/echo", data={"csrf_token": token, **dates})
+    assert response.status_code == 302
+    with app.app_context():
+        hunt = Hunt.current()
+        assert hunt.echo_opens_at.isoformat() == "2030-03-21T08:00:00+00:00"  # Paris, UTC+1
+        assert hunt.echo_closes_at.isoformat() == "2030-03-28T17:00:00+00:00"
+    page = html.unescape(admin_client.get("/admin/").get_data(as_text=True))
+    assert 'value="2030-03-21T09:00"' in page and 'value="2030-03-28T18:00"' in page
+    assert "The echo opens on" in page and "Echo dates saved." in page
+    assert "Echo dates changed" in page and "opens 2030-03-21T09:00+01:00" in page  # audit log
+    # The echo on the phones follows the new dates.
+    phone = app.test_client()
+    assert "The echo opens on 3/21/30, 9:00" in html.unescape(
+        phone.get("/echo").get_data(as_text=True)
+    )
+
+
+@pytest.mark.parametrize(
+    "dates",
+    [
+        {"echo_opens_at": "2030-03-28T18:00", "echo_closes_at": "2030-03-21T09:00"},
+        {"echo_opens_at": "next week"},
+    ],
+)
+def test_bad_echo_dates_get_a_message_and_change_nothing(app, admin_client, dates):
+    token = csrf_token(admin_client, "/admin/")
+    admin_client.post("/admin/echo", data={"csrf_token": token, **dates})
+    page = admin_client.get("/admin/").get_data(as_text=True)
+    assert "the opening before the closing" in page
+    with app.app_context():
+        assert Hunt.current().echo_opens_at is None
+
+
+def test_empty_echo_dates_go_back_to_a_week_after_the_close(app, admin_client):
+    schedule_echo(app, *OPEN)
+    with app.app_context():
+        hunt = Hunt.current()
+        hunt.closes_at = utcnow().replace(microsecond=0) - timedelta(days=1)
+        db.session.commit()
+        closes = hunt.closes_at
+    token = csrf_token(admin_client, "/admin/")
+    admin_client.post("/admin/echo", data={"csrf_token": token, "echo_opens_at": ""})
+    with app.app_context():
+        hunt = Hunt.current()
+        assert hunt.echo_opens_at is None and hunt.echo_closes_at is None
+        assert echo_window(hunt) == (closes + timedelta(days=7), closes + timedelta(days=14))
+    page = html.unescape(admin_client.get("/admin/").get_data(as_text=True))
+    assert "by default, a week after the close" in page

@@ -232,3 +232,44 @@ def test_the_control_room_writes_the_staff_notice_and_the_cse_summary(discreet, 
     summary = html.unescape(admin_client.get("/admin/privacy/cse").get_data(as_text=True))
     assert "L2312-38" in summary and "Discreet: teams" in summary
     assert admin_client.get("/admin/privacy").status_code == 200
+
+
+def test_the_dashboard_shows_the_retention_date_and_runs_it_when_due(discreet, admin_client):
+    alice = join(discreet, "Alice Martin", True)
+    alice.answer("launch", choice="March 2016", confidence="sure")
+    alice.client.post("/me/resume", data={"csrf_token": csrf_token(alice.client, "/me")})
+    join(discreet, "Bobbie", False)
+    with discreet.app_context():
+        hunt = Hunt.current()
+        hunt.closes_at = utcnow() - timedelta(days=10)
+        db.session.commit()
+    page = " ".join(html.unescape(admin_client.get("/admin/").get_data(as_text=True)).split())
+    assert "Retention date:" in page
+    for line in (
+        "2 display names anonymised",
+        "1 resume link deleted",
+        "1 confidence answer deleted",
+        "0 echo answers deleted",
+    ):
+        assert line in page, line
+    assert 'href="/admin/privacy"' in page
+    with discreet.app_context():
+        assert db.session.execute(db.select(Player.name).order_by(Player.id)).scalars().all() == [
+            "Alice Martin",
+            "Bobbie",
+        ]
+        hunt = Hunt.current()
+        hunt.closes_at = utcnow() - timedelta(days=31)
+        db.session.commit()
+    # Past the date, opening the control room runs the retention job.
+    page = " ".join(html.unescape(admin_client.get("/admin/").get_data(as_text=True)).split())
+    assert "Retention applied on" in page
+    with discreet.app_context():
+        names = db.session.execute(db.select(Player.name)).scalars().all()
+        assert "Alice Martin" not in names and all(n.startswith("Player ") for n in names)
+        assert db.session.execute(db.select(Answer.confidence)).scalars().all() == [None]
+
+
+def test_the_dashboard_says_when_there_is_no_retention_date(app, admin_client):
+    page = html.unescape(admin_client.get("/admin/").get_data(as_text=True))
+    assert "No retention date: set retention_days in the deck" in page

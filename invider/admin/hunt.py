@@ -1,4 +1,4 @@
-"""The control room's front page: hunt status, schedule, name mode and poster health."""
+"""The control room's front page: status, schedule, echo, retention, names, poster health."""
 
 from __future__ import annotations
 
@@ -10,12 +10,16 @@ from flask_babel import gettext as _
 from sqlalchemy import func
 
 from invider.admin.access import actor, admin_required, bp
+from invider.echo import echo_status, echo_window, set_echo_window
+from invider.figures import privacy_floor
 from invider.models import AuditEntry, Hunt, Player, db, utcnow
 from invider.moderation import NAME_MODES, set_name_mode, set_schedule, set_status
+from invider.privacy import apply_retention, retention_date, retention_preview
 from invider.report import poster_health
 
 STATUS_ACTIONS = {"open": "open", "freeze": "frozen", "close": "closed", "schedule": None}
 SCHEDULE_FIELDS = ("opens_at", "freeze_at", "closes_at")
+ECHO_FIELDS = ("echo_opens_at", "echo_closes_at")
 
 
 def office_zone() -> ZoneInfo:
@@ -50,7 +54,9 @@ def recent_audit(limit: int = 15) -> list[AuditEntry]:
 @bp.get("/")
 @admin_required
 def dashboard():
-    """Show the hunt status, its controls and, for every poster, its health."""
+    """Show the hunt status, its controls, the echo and retention dates, and poster health."""
+    # The retention date may have passed since the server started: the check runs here too.
+    apply_retention(privacy_floor(), actor())
     hunt = Hunt.current()
     now = utcnow()
     minutes = float(current_app.config.get("SILENT_MINUTES", 60))
@@ -64,8 +70,14 @@ def dashboard():
         minutes=minutes,
         silent=[r for r in rows if r.silent],
         audit=recent_audit(),
-        times={f: local_input(getattr(hunt, f)) for f in SCHEDULE_FIELDS} if hunt else {},
+        times={f: local_input(getattr(hunt, f)) for f in SCHEDULE_FIELDS + ECHO_FIELDS}
+        if hunt
+        else {},
         zone=current_app.config["TIMEZONE"],
+        echo=dict(
+            zip(("opens", "closes"), echo_window(hunt), strict=True), status=echo_status(hunt)
+        ),
+        retention={"date": retention_date(hunt), "deletes": retention_preview()},
     )
 
 
@@ -103,6 +115,26 @@ def schedule():
         )
         return redirect(url_for("admin.dashboard"))
     flash(_("Schedule saved."), "ok")
+    return redirect(url_for("admin.dashboard"))
+
+
+@bp.post("/echo")
+@admin_required
+def echo_dates():
+    """Change when the echo opens and closes (empty: the default dates)."""
+    hunt = Hunt.current()
+    try:
+        times = [parse_local(request.form.get(f, "")) for f in ECHO_FIELDS]
+        if hunt is None:
+            raise ValueError("no hunt")
+        set_echo_window(hunt.id, *times, actor=actor())
+    except ValueError:
+        flash(
+            _("Echo dates must be like 2026-03-21 09:00, the opening before the closing."),
+            "error",
+        )
+        return redirect(url_for("admin.dashboard"))
+    flash(_("Echo dates saved."), "ok")
     return redirect(url_for("admin.dashboard"))
 
 
