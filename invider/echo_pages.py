@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from invider.echo import (
     EchoClosed,
@@ -15,10 +17,26 @@ from invider.echo import (
     player_plan,
     record_echo,
 )
+from invider.links import public_link
 from invider.models import CONFIDENCE, Hunt
+from invider.resume import qr_svg
 from invider.snapshot import deck_snapshot
 
 bp = Blueprint("echo", __name__)
+
+
+@lru_cache(maxsize=8)
+def _qr(url: str, label: str) -> Markup:
+    """Draw the echo's QR code once per address and language."""
+    return Markup(qr_svg(url, label))
+
+
+@bp.app_template_global()
+def echo_link() -> dict:
+    """Give templates the echo's public address and its QR code (the recap shows both)."""
+    url = public_link("echo.echo")
+    return {"url": url, "qr": _qr(url, _("QR code of the echo"))}
+
 
 MAX_TYPED_ANSWER = 200
 

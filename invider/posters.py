@@ -15,9 +15,11 @@ import re
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from babel.dates import format_datetime
 from PIL import Image
 
 from invider import sheets
@@ -25,7 +27,7 @@ from invider.drawing import ImageCanvas, PdfCanvas
 from invider.exports import neutralise
 from invider.sheets import MONO, Inks, Sheet, format_code
 
-LAYOUT = 2  # changes when the sheets change, so that files rendered before are redrawn
+LAYOUT = 3  # changes when the sheets change, so that files rendered before are redrawn
 STAMP = ".rendered-for"
 PAPERS = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}
 KEY_RE = re.compile(r"[a-z0-9-]+")
@@ -42,6 +44,8 @@ TEXTS = {
             "Scannez chaque affiche et répondez à sa question.",
             "Découvrez le message révélé et grimpez au classement\u00a0!",
         ),
+        "echo": "Une semaine après, l'écho\u00a0: quelques questions pour voir ce qui est resté.",
+        "echo_when": "Ouvert dès le {when}, sur le même téléphone\u00a0: scannez ce code.",
         "placement": "Plan de pose",
         "columns": ("Posé", "N°", "Invider", "Clé / code", "Emplacement", "Thème"),
     },
@@ -55,6 +59,8 @@ TEXTS = {
             "Scan each poster and answer its question.",
             "Read the message it reveals and climb the leaderboard!",
         ),
+        "echo": "A week later, the echo: a few questions to see what stayed.",
+        "echo_when": "Open from {when}, on the same phone: scan this code.",
         "placement": "Placement checklist",
         "columns": ("Done", "No.", "Invider", "Key / code", "Location", "Topic"),
     },
@@ -79,6 +85,8 @@ class PosterDeck:
     title: str
     language: str
     items: tuple[PosterItem, ...]
+    # When the echo opens, in the office's time zone: the start poster announces it.
+    echo_opens: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -158,9 +166,21 @@ def printables_stamp(
     return hashlib.sha256(repr((LAYOUT, deck, base, paper, mono)).encode()).hexdigest()
 
 
+def echo_sentence(deck: PosterDeck) -> str | None:
+    """Return the start poster's line saying when the echo opens, in the deck's language."""
+    if deck.echo_opens is None:
+        return None
+    pattern = "d MMMM y 'à' H' h 'mm" if deck.language == "fr" else "d MMMM y, h:mm a"
+    when = format_datetime(
+        deck.echo_opens, pattern, tzinfo=deck.echo_opens.tzinfo, locale=deck.language
+    )
+    return TEXTS[deck.language]["echo_when"].format(when=when)
+
+
 def _sheet(deck: PosterDeck, base: str, paper: str, inks: Inks) -> Sheet:
     total = max([len(deck.items), *(item.number for item in deck.items)])
-    return Sheet(deck.title, TEXTS[deck.language], PAPERS[paper], base, inks, total)
+    texts = TEXTS[deck.language]
+    return Sheet(deck.title, texts, PAPERS[paper], base, inks, total, echo=echo_sentence(deck))
 
 
 def _draw_poster(canvas, sheet: Sheet, item: PosterItem) -> None:

@@ -70,6 +70,8 @@ class Sheet:
     base: str
     inks: Inks
     total: int
+    # The start poster's line on when the echo opens (None: no echo date to announce).
+    echo: str | None = None
 
     def number(self, number: int) -> str:
         width = len(str(self.total))
@@ -222,14 +224,40 @@ def start_here(c: Canvas, sheet: Sheet, keys: Sequence[str]) -> None:
     lines = [line for step in steps for line in wrap_words(step, size, width, bold=False)]
     left = cx - max(text_width(line, size, bold=False) for line in lines) / 2
     y = lines_at(c, left, y, lines, size, inks.text, bold=False)
+    bottom = ph - MARGIN
+    if sheet.echo:
+        bottom = echo_band(c, sheet, bottom)
     host_size, (host,) = fit_text(sheet.base.split("://", 1)[1], width, 26, 10)
-    bottom = ph - MARGIN - line_height(host_size)
+    bottom -= line_height(host_size)
     c.text(cx, bottom, host, host_size, inks.text, align="c")
     grid = qr_matrix(f"{sheet.base}/")
     quiet = quiet_zone(grid, 100)
     side = min(110.0, (bottom - y) / (1 + 8 / len(grid)))
     quiet = quiet_zone(grid, side)
     c.cells(grid, cx - side / 2, bottom - quiet - side, side / len(grid), inks.qr)
+
+
+def echo_band(c: Canvas, sheet: Sheet, bottom: float) -> float:
+    """Draw the echo's invitation above ``bottom``: a small QR code to /echo and when it
+    opens. Return the y above the band."""
+    texts, inks, (pw, _ph) = sheet.texts, sheet.inks, sheet.size
+    side = 30.0
+    grid = qr_matrix(f"{sheet.base}/echo")
+    quiet = 4 * side / len(grid)
+    top = bottom - side
+    c.cells(grid, MARGIN + quiet, top, side / len(grid), inks.qr)
+    left = MARGIN + 2 * quiet + side + 4
+    column = pw - MARGIN - left
+    size = min(fit_text(texts["echo"], column, 14, 9, lines=2, bold=True)[0], 14.0)
+    lines = wrap_words(texts["echo"], size, column) + wrap_words(
+        sheet.echo, size, column, bold=False
+    )
+    y = top + (side - len(lines) * line_height(size)) / 2
+    head = len(wrap_words(texts["echo"], size, column))
+    y = lines_at(c, left, y, lines[:head], size, inks.text)
+    lines_at(c, left, y, lines[head:], size, inks.muted, bold=False)
+    c.rect(MARGIN, top - quiet - 3, pw - 2 * MARGIN, 0.4, inks.rule)
+    return top - quiet - 6
 
 
 def placement_page(c: Canvas, sheet: Sheet, rows: Sequence, page_no: int, pages: int) -> None:

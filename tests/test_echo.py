@@ -6,9 +6,12 @@ import html
 import json
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from babel.dates import format_datetime
 from conftest import csrf_token
+from test_screen import decode_svg_qr
 
 from invider.echo import echo_window
 from invider.models import EchoAnswer, Hunt, Player, db, utcnow
@@ -308,3 +311,22 @@ def test_empty_echo_dates_go_back_to_a_week_after_the_close(app, admin_client):
         assert echo_window(hunt) == (closes + timedelta(days=7), closes + timedelta(days=14))
     page = html.unescape(admin_client.get("/admin/").get_data(as_text=True))
     assert "by default, a week after the close" in page
+
+
+def test_the_recap_says_when_the_echo_opens_with_its_qr_code(alice, app, client):
+    schedule_echo(app, timedelta(days=2), timedelta(days=9))
+    with app.app_context():
+        opens = Hunt.current().echo_opens_at
+    page = html.unescape(client.get("/me").get_data(as_text=True))
+    assert "The hunt is over: here is your recap." in page
+    when = format_datetime(opens, "short", tzinfo=ZoneInfo("Europe/Paris"), locale="en")
+    assert f"The echo opens on {when}." in page
+    svg = re.search(r'id="echo-soon".*?(<svg.*?</svg>)', page, re.S).group(1)
+    assert 'aria-label="QR code of the echo"' in svg
+    assert decode_svg_qr(svg) == "http://192.168.1.20:8000/echo"
+    assert 'href="http://192.168.1.20:8000/echo"' in page
+    # While the hunt runs, the recap does not talk about the echo yet.
+    with app.app_context():
+        Hunt.current().status_override = None
+        db.session.commit()
+    assert 'id="echo-soon"' not in client.get("/me").get_data(as_text=True)

@@ -6,12 +6,16 @@ import csv
 import hashlib
 import shutil
 import subprocess
+from dataclasses import replace
+from datetime import datetime
 from io import BytesIO
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pypdfium2 as pdfium
 import pytest
 import zxingcpp
+from conftest import csrf_token
 from PIL import Image, ImageChops, ImageFilter
 from requirements import require
 
@@ -154,9 +158,42 @@ def test_start_here_poster_opens_the_home_page(printed12: Printables) -> None:
     assert decoded(load(printed12.start_here_png)) == [f"{BASE}/"]
 
 
+ECHO_OPENS = datetime(2026, 3, 21, 9, 0, tzinfo=ZoneInfo("Europe/Paris"))
+
+
+@pytest.mark.parametrize(
+    ("language", "when"),
+    [("fr", "21 mars 2026 à 9 h 00"), ("en", "21 March 2026, 9:00 AM")],
+)
+def test_the_start_poster_says_when_the_echo_opens_with_its_qr_code(
+    tmp_path: Path, language: str, when: str
+) -> None:
+    require(shutil.which("pdftotext"), "install poppler-utils (pdftotext) to read the text")
+    deck = replace(make_deck(3, language=language), echo_opens=ECHO_OPENS)
+    printed = render_printables(deck, tmp_path, BASE)
+    text = subprocess.run(
+        ["pdftotext", printed.start_here_pdf, "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert when in " ".join(text.split())
+    [page] = pages(printed.start_here_pdf)
+    assert sorted(decoded(page)) == [f"{BASE}/", f"{BASE}/echo"]
+    assert sorted(decoded(load(printed.start_here_png))) == [f"{BASE}/", f"{BASE}/echo"]
+    # The home page's code still reads in a phone photo of the whole poster.
+    assert f"{BASE}/" in decoded(phone_capture(pages(printed.start_here_pdf, dpi=100)[0]))
+
+
+def test_without_an_echo_date_the_start_poster_has_no_echo(printed12: Printables) -> None:
+    require(shutil.which("pdftotext"), "install poppler-utils (pdftotext) to read the text")
+    text = subprocess.run(
+        ["pdftotext", printed12.start_here_pdf, "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "écho" not in text
+
+
 @pytest.mark.parametrize("title", ["Hunt", "La très longue chasse aux Inviders " * 8])
 def test_nothing_is_printed_within_10_mm_of_the_edge(tmp_path: Path, title: str) -> None:
-    printed = render_printables(make_deck(7, title=title), tmp_path, BASE)
+    deck = replace(make_deck(7, title=title), echo_opens=ECHO_OPENS)
+    printed = render_printables(deck, tmp_path, BASE)
     band = round(10 / 25.4 * 150)
     for pdf in (
         printed.posters_pdf,
@@ -483,3 +520,25 @@ def test_control_room_serves_the_files_the_command_line_made(app, admin_client) 
     mono = Path("printables/posters.pdf").read_bytes()
     with admin_client.get("/admin/posters/posters.pdf") as response:
         assert response.data != mono and response.data.startswith(b"%PDF")
+
+
+def test_the_control_rooms_start_poster_follows_the_echo_date(
+    app, admin_client, tmp_path: Path
+) -> None:
+    require(shutil.which("pdftotext"), "install poppler-utils (pdftotext) to read the text")
+    token = csrf_token(admin_client, "/admin/")
+    admin_client.post(
+        "/admin/echo", data={"csrf_token": token, "echo_opens_at": "2030-03-21T09:30"}
+    )
+    with admin_client.get("/admin/posters/start-here.pdf") as response:
+        assert response.status_code == 200
+        pdf = tmp_path / "start-here.pdf"
+        pdf.write_bytes(response.data)
+    text = subprocess.run(
+        ["pdftotext", pdf, "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "21 March 2030, 9:30 AM" in " ".join(text.split())
+    assert sorted(decoded(pages(pdf)[0])) == [
+        f"{app.config['PUBLIC_URL']}/",
+        f"{app.config['PUBLIC_URL']}/echo",
+    ]
