@@ -15,7 +15,21 @@ from invider import decks
 from invider.models import Hunt, Invider, db
 
 # The order keys are written in, as the README shows them; later keys follow in any order.
-HUNT_ORDER = ("title", "language", "teams", "opens_at", "freeze_at", "closes_at", "points")
+HUNT_ORDER = (
+    "title",
+    "language",
+    "teams",
+    "opens_at",
+    "freeze_at",
+    "closes_at",
+    "points",
+    "confidence",
+    "echo_opens_at",
+    "echo_closes_at",
+    "echo_questions",
+    "standings",
+    "retention_days",
+)
 INVIDER_ORDER = (
     "key",
     "question",

@@ -15,10 +15,11 @@ from invider.deck_sheets import read_any_deck, read_sheet
 from invider.deck_toml import data_from_db, dumps
 from invider.deck_workbook import workbook_bytes
 from invider.decks import DeckError, read_deck
-from invider.models import Invider, db
+from invider.models import Hunt, Invider, db
 
 # Every field the format has: unicode, a typed answer with a "|" inside one form, strict,
-# a fact that looks like a formula and one on two lines, points overrides, the schedule.
+# a fact that looks like a formula and one on two lines, points overrides, the schedule,
+# and the learning and privacy options (confidence off, the echo, discreet, retention).
 RICH_DECK = """\
 [hunt]
 title = "La chasse aux Inviders 👾"
@@ -28,6 +29,12 @@ opens_at = 2026-03-14T09:00:00+01:00
 freeze_at = 2026-03-14T17:30:00+01:00
 closes_at = 2026-03-14T18:00:00+01:00
 points = 15
+confidence = false
+echo_opens_at = 2026-03-21T09:00:00+01:00
+echo_closes_at = 2026-03-28T18:00:00+01:00
+echo_questions = 4
+standings = "discreet"
+retention_days = 45
 
 [[invider]]
 key = "emploi-store-launch"
@@ -341,6 +348,54 @@ def test_load_and_export_deck_round_trip_from_the_command_line(app, runner, tmp_
         2,
         f"Error: {tmp_path / 'deck.pdf'}: name a .xlsx or a .toml file",
     )
+
+
+def learning_options(app) -> tuple:
+    with app.app_context():
+        hunt = Hunt.current()
+        return (
+            hunt.confidence,
+            hunt.echo_opens_at,
+            hunt.echo_closes_at,
+            hunt.echo_questions,
+            hunt.standings,
+            hunt.retention_days,
+        )
+
+
+def test_the_learning_and_privacy_options_survive_both_exports(app, runner, tmp_path):
+    rich = write(tmp_path / "rich.toml", RICH_DECK.encode())
+    assert runner.invoke(args=["load", str(rich)]).exit_code == 0
+    options = learning_options(app)
+    assert options == (
+        False,
+        datetime.fromisoformat("2026-03-21T09:00:00+01:00"),
+        datetime.fromisoformat("2026-03-28T18:00:00+01:00"),
+        4,
+        "discreet",
+        45,
+    )
+    before = database_rows(app)
+    for name in ("deck.xlsx", "deck.toml"):
+        result = runner.invoke(args=["export-deck", str(tmp_path / name)])
+        assert result.exit_code == 0, result.output
+    for name in ("deck.xlsx", "deck.toml"):
+        with app.app_context():  # as if an organiser had changed them since
+            hunt = Hunt.current()
+            hunt.confidence, hunt.standings, hunt.retention_days = True, "public", None
+            hunt.echo_opens_at = hunt.echo_closes_at = None
+            hunt.echo_questions = 5
+            db.session.commit()
+        result = runner.invoke(args=["load", str(tmp_path / name)])
+        assert "0 added, 0 changed, 0 removed, 3 unchanged" in result.output, name
+        assert learning_options(app) == options, name
+    assert database_rows(app) == before
+    assert same_deck(read_deck(tmp_path / "deck.toml"), read_deck(rich))
+    # Written in the order the README shows them.
+    text = (tmp_path / "deck.toml").read_text(encoding="utf-8")
+    keys = ["points =", "confidence", "echo_opens_at", "echo_closes_at", "echo_questions"]
+    keys += ["standings", "retention_days"]
+    assert sorted(keys, key=text.index) == keys
 
 
 @pytest.mark.parametrize(
