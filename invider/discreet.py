@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import and_, or_
 
-from invider.models import Hunt, Player, db
+from invider.models import Player, db
 from invider.privacy import is_discreet, top_half
 from invider.scoring import _frozen_rows, live_rank, public_standings
+from invider.snapshot import deck_snapshot
 from invider.worker_cache import cached
 
 _FROZEN_ORDER = "invider.discreet.frozen_order"
@@ -47,7 +48,8 @@ def around_me(player: Player | None) -> list[dict] | None:
     not opt in, or they stand in the bottom half, which nobody sees named), ``team``,
     ``score`` and ``me``. Returns None outside discreet mode or for a hidden player.
     """
-    hunt = Hunt.current()
+    # The worker's copy of the hunt: outside discreet mode this costs no query.
+    hunt = deck_snapshot().hunt
     if player is None or player.hidden or not is_discreet(hunt):
         return None
     standings = public_standings()
