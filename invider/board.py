@@ -12,6 +12,7 @@ from markupsafe import Markup
 from invider.discreet import around_me
 from invider.figures import screen_snapshot
 from invider.models import db
+from invider.play import shows_no_player
 from invider.resume import qr_svg
 from invider.scoring import player_rank, public_standings
 from invider.snapshot import deck_snapshot
@@ -60,6 +61,7 @@ def leaderboard():
 
 
 @bp.get("/leaderboard.json")
+@shows_no_player
 def leaderboard_json():
     """Return the public standings as JSON, with an ETag (304 when unchanged)."""
     try:
@@ -103,6 +105,7 @@ def screen():
 
 
 @bp.get("/screen.json")
+@shows_no_player
 def screen_json():
     """Return the big screen's data (standings, feed, progress, topics), with an ETag."""
     snapshot = screen_snapshot()
@@ -110,6 +113,7 @@ def screen_json():
 
 
 @bp.get("/healthz")
+@shows_no_player
 def healthz():
     """Answer 200 when the database answers."""
     db.session.execute(db.select(1))

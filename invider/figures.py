@@ -19,7 +19,8 @@ from invider.models import Answer, Hunt, Invider, Player, db, utcnow
 from invider.privacy import is_discreet
 from invider.scoring import Standings, compute_standings, public_standings
 from invider.sprites import sprite_colour, sprite_svg
-from invider.worker_cache import FIGURES, SCREEN, cached
+from invider.tallies import Batches, Tally
+from invider.worker_cache import FIGURES, SCREEN, TALLY, cached
 
 FEED_LENGTH = 8
 SCREEN_TOP = 10
@@ -105,30 +106,13 @@ def finds_over_time(hunt: Hunt | None, now: datetime, buckets: int = BUCKETS) ->
 
 
 def answer_rows() -> list:
-    """Return visible players' answers in the order they were given: player, right, topic, time."""
+    """Return visible players' answers: player, right, topic (the report's figures)."""
     return db.session.execute(
-        db.select(Answer.player_id, Answer.correct, Invider.topic, Answer.created_at)
+        db.select(Answer.player_id, Answer.correct, Invider.topic)
         .join(Invider, Answer.invider_id == Invider.id)
         .join(Player, Answer.player_id == Player.id)
         .where(Player.hidden.is_(False))
-        .order_by(Answer.created_at, Answer.id)
     ).all()
-
-
-def in_batches(player_ids: list[int], floor: int) -> int:
-    """Return how many leading answers fall in whole batches of ``floor`` distinct players.
-
-    Public figures are computed over that prefix only, so they move one batch at a
-    time: a batch holds answers from at least ``floor`` different players, and no
-    change can be traced to one person's answer.
-    """
-    seen: set[int] = set()
-    end = 0
-    for i, player_id in enumerate(player_ids, start=1):
-        seen.add(player_id)
-        if len(seen) >= floor:
-            end, seen = i, set()
-    return end
 
 
 def visible_players() -> int:
@@ -138,28 +122,18 @@ def visible_players() -> int:
     ).scalar_one()
 
 
-def progress(
-    hunt: Hunt | None,
-    now: datetime,
-    floor: int = 1,
-    before: datetime | None = None,
-    rows: list | None = None,
-) -> dict:
+def progress(hunt: Hunt | None, now: datetime, tally: Tally) -> dict:
     """Return players, finds, the share of right answers and finds over time.
 
-    The share counts the answers given before ``before`` (the freeze), in whole
-    batches of ``floor`` players (``in_batches``); the player count is left out
-    below the floor.
+    The share counts the answers of the tally's whole batches of ``PRIVACY_FLOOR``
+    players, given before the freeze; the player count is left out below the floor.
     """
     players = visible_players()
-    rows = answer_rows() if rows is None else rows
-    counted = [r for r in rows if before is None or r.created_at < before]
-    counted = counted[: in_batches([r.player_id for r in counted], floor)]
-    right = sum(1 for r in counted if r.correct)
+    counted = tally.overall
     return {
-        "players": players if players >= floor else None,
-        "finds": len(rows),
-        "correct_share": round(right / len(counted), 3) if counted else None,
+        "players": players if players >= tally.floor else None,
+        "finds": tally.finds,
+        "correct_share": round(counted.right / counted.answers, 3) if counted.answers else None,
         "over_time": finds_over_time(hunt, now),
     }
 
@@ -169,13 +143,7 @@ def privacy_floor() -> int:
     return max(1, int(current_app.config.get("PRIVACY_FLOOR", 5)))
 
 
-def topic_figures(
-    floor: int = 1,
-    *,
-    batched: bool = False,
-    before: datetime | None = None,
-    rows: list | None = None,
-) -> list[dict]:
+def topic_figures(floor: int = 1, tally: Tally | None = None) -> list[dict]:
     """Return, per deck topic, its reach and first-try correct rate, best landed first.
 
     Reach is the share of visible players who found at least one invider of the topic;
@@ -183,8 +151,9 @@ def topic_figures(
     per poster, so every answer is a first try). A message "landed" as much as the
     product of the two: players met it, and knew it. Below ``floor`` players a topic
     keeps its reach but loses its rate and counts (``shown`` False), so nobody's answers
-    can be singled out. ``batched`` counts the rate over whole batches of ``floor``
-    players only (the public screen); ``before`` leaves out later answers (the freeze).
+    can be singled out. With a ``tally`` (the public screen) the rate counts its whole
+    batches of ``floor`` players only, given before the freeze; without one (the
+    report), every answer.
     """
     players = visible_players()
     counts = dict(
@@ -194,29 +163,24 @@ def topic_figures(
             .group_by(Invider.topic)
         ).all()
     )
-    reached: dict[str, set[int]] = {topic: set() for topic in counts}
-    basis: dict[str, list] = {topic: [] for topic in counts}
-    for row in answer_rows() if rows is None else rows:
-        if row.topic in counts:
-            reached[row.topic].add(row.player_id)
-            if before is None or row.created_at < before:
-                basis[row.topic].append(row)
+    if tally is None:
+        tally = Tally(floor=1, before=None)
+        for row in answer_rows():
+            if row.topic is not None:
+                tally.reached.setdefault(row.topic, set()).add(row.player_id)
+                tally.topics.setdefault(row.topic, Batches(1)).add(row.player_id, row.correct)
     result = []
     for topic, inviders in counts.items():
-        counted = basis[topic]
-        if batched:
-            counted = counted[: in_batches([r.player_id for r in counted], floor)]
-        who = {r.player_id for r in counted}
-        shown = bool(counted) and len(who) >= floor
-        right = sum(1 for r in counted if r.correct)
-        reach = round(len(reached[topic]) / players, 3) if players else 0.0
-        first_try = round(right / len(counted), 3) if shown else None
+        counted = tally.topics.get(topic) or Batches(floor)
+        shown = bool(counted.answers) and len(counted.players) >= floor
+        reach = round(len(tally.reached.get(topic, ())) / players, 3) if players else 0.0
+        first_try = round(counted.right / counted.answers, 3) if shown else None
         result.append(
             {
                 "topic": topic,
                 "inviders": inviders,
-                "players": len(who) if shown else None,
-                "answers": len(counted) if shown else None,
+                "players": len(counted.players) if shown else None,
+                "answers": counted.answers if shown else None,
                 "shown": shown,
                 "reach": reach,
                 "first_try": first_try,
@@ -303,17 +267,18 @@ def slow_figures(
 ) -> tuple[dict, list[dict]]:
     """Return progress and topic figures, recomputed at most every two cache periods.
 
-    They read every answer once (about 50 ms at 60,000 answers), so each worker
-    refreshes them half as often as the standings; the screen still moves within 3 s.
-    Both count whole batches of ``PRIVACY_FLOOR`` players only, up to ``before``.
+    Both come from this worker's running tally (``tallies.Tally``), which reads only
+    the answers added since its last read, in whole batches of ``PRIVACY_FLOOR``
+    players, up to ``before`` (the freeze).
     """
 
     def compute():
-        floor, rows = privacy_floor(), answer_rows()
-        return (
-            progress(hunt, now, floor, before, rows),
-            topic_figures(floor, batched=True, before=before, rows=rows),
-        )
+        floor = privacy_floor()
+        stored = current_app.extensions.get(TALLY)
+        if stored is None or (stored.floor, stored.before) != (floor, before):
+            stored = current_app.extensions[TALLY] = Tally(floor=floor, before=before)
+        tally = stored.read_new_answers()
+        return progress(hunt, now, tally), topic_figures(floor, tally)
 
     return cached(FIGURES, compute, periods=2)
 

@@ -22,6 +22,7 @@ from flask import (
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import Markup
+from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 
 from invider import ratelimit
@@ -33,7 +34,7 @@ from invider.models import CONFIDENCE, Answer, Invider, Player, db
 from invider.names import clean_display_name, generated_name, generated_names, name_key
 from invider.privacy import is_discreet, show_name
 from invider.resume import new_resume_token, player_by_token, qr_svg
-from invider.scoring import AnswersClosed, player_rank, record_answer
+from invider.scoring import STORED_ANSWER, AnswersClosed, player_rank, record_answer
 from invider.snapshot import deck_snapshot
 from invider.sprites import sprite_svg
 from invider.wordlist import check_allowed
@@ -70,7 +71,8 @@ def load_player() -> None:
     reset hunt or a new resume link makes the secret stale, and the phone starts over.
     """
     g.player = None
-    if request.endpoint == "static":
+    view = current_app.view_functions.get(request.endpoint)
+    if request.endpoint == "static" or getattr(view, "shows_no_player", False):
         return
     player_id, secret = session.get("player_id"), session.get("player_secret")
     if not isinstance(player_id, int) or not isinstance(secret, str):
@@ -108,6 +110,12 @@ def safe_next(target: str | None) -> str | None:
     return target if not parts.scheme and not parts.netloc and "\\" not in target else None
 
 
+def shows_no_player(view):
+    """Mark a view that shows nothing of the player (shared JSON, health): no player read."""
+    view.shows_no_player = True
+    return view
+
+
 def player_required(view):
     """Send a phone that has not joined yet to the join form, then back here."""
 
@@ -120,7 +128,7 @@ def player_required(view):
     return wrapped
 
 
-def visit_poster(code: str) -> tuple[Invider, Answer | None]:
+def visit_poster(code: str) -> tuple[Invider, Row | None]:
     """Return the invider printed with ``code`` and this player's stored answer, if any.
 
     Refuses with 429 while this player guessed too many codes, whether this code is
@@ -137,8 +145,8 @@ def visit_poster(code: str) -> tuple[Invider, Answer | None]:
         ratelimit.hit(miss_key, MISS_PERIOD)
         abort(404)
     stored = db.session.execute(
-        db.select(Answer).filter_by(player_id=g.player.id, invider_id=invider.id)
-    ).scalar_one_or_none()
+        STORED_ANSWER, {"player_id": g.player.id, "invider_id": invider.id}
+    ).first()
     return invider, stored
 
 
@@ -226,7 +234,7 @@ def closed(invider: Invider):
     return render_template("play/not_open.html", hunt=hunt, invider=invider), 409
 
 
-def show_result(invider: Invider, stored: Answer, read_again: bool = False):
+def show_result(invider: Invider, stored: Answer | Row, read_again: bool = False):
     """Render the result of a stored answer: right or wrong, the answer, the fact.
 
     The verdict's wording follows the confidence the player gave: a confident error is

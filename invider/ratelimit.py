@@ -112,13 +112,16 @@ def windows(period: int, now: float) -> tuple[int, int]:
     return current, previous
 
 
+# Built once: building the statement cost more than running it, on every scan.
+_COUNTS = select(RateCount.key, RateCount.window, RateCount.count).where(
+    RateCount.key.in_(bindparam("keys", expanding=True)),
+    RateCount.window.in_(bindparam("windows", expanding=True)),
+)
+
+
 def _database_counts(keys: list[str], windows: tuple[int, int]) -> dict[tuple[str, int], int]:
-    statement = select(RateCount.key, RateCount.window, RateCount.count).where(
-        RateCount.key.in_(keys), RateCount.window.in_(windows)
-    )
-    with db.engine.connect() as conn:
-        rows = conn.execute(statement).all()
-        conn.rollback()
+    # The request's own session: no second connection for a read.
+    rows = db.session.execute(_COUNTS, {"keys": keys, "windows": list(windows)})
     return {(key, window): count for key, window, count in rows}
 
 

@@ -8,12 +8,12 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from invider.answers import is_correct, normalise_answer  # noqa: F401 (re-exported)
 from invider.database import begin_write
-from invider.models import Answer, Hunt, Invider, Player, db, utcnow
+from invider.models import ANSWERING, Answer, Hunt, Invider, Player, db, schedule_status, utcnow
 from invider.privacy import discreet_players, is_discreet
 from invider.worker_cache import STANDINGS, cached
 
@@ -26,6 +26,44 @@ class AnswersClosed(Exception):
     """The hunt does not record answers right now (read inside the write transaction)."""
 
 
+# What decides an answer, read in one statement under the write lock: the pages' copy of
+# the deck may be a second old, and an organiser may have just closed the hunt or edited
+# the question. Built once: statement building cost more than running it.
+_invider, _hunt, _answer, _player = (
+    Invider.__table__,
+    Hunt.__table__,
+    Answer.__table__,
+    Player.__table__,
+)
+_JUDGE = (
+    select(
+        _invider.c.choices,
+        _invider.c.accept,
+        _invider.c.answer,
+        _invider.c.points,
+        _invider.c.strict,
+        _hunt.c.status_override,
+        _hunt.c.opens_at,
+        _hunt.c.closes_at,
+        _hunt.c.freeze_at,
+        _hunt.c.confidence,
+    )
+    .select_from(_invider.join(_hunt, _hunt.c.id == 1))
+    .where(_invider.c.id == bindparam("invider_id"))
+)
+_ADD_WRONG = (
+    update(_player).where(_player.c.id == bindparam("player_id")).values(found=_player.c.found + 1)
+)
+_ADD_RIGHT = _ADD_WRONG.values(
+    score=_player.c.score + bindparam("points"),
+    correct=_player.c.correct + 1,
+    score_at=bindparam("at", type_=_player.c.score_at.type),
+)
+STORED_ANSWER = select(_answer).where(
+    _answer.c.player_id == bindparam("player_id"), _answer.c.invider_id == bindparam("invider_id")
+)
+
+
 def record_answer(
     player: Player, invider: Invider, given: str, confidence: str | None = None
 ) -> tuple[Answer | None, bool]:
@@ -34,18 +72,19 @@ def record_answer(
     Returns the stored answer and whether this call stored it. A repeated or concurrent
     attempt is stopped by the unique constraint and gives the stored answer; the answer
     is None when the player was removed meanwhile. The hunt's status and the question
-    are read again under the write lock: the pages' copy of the deck may be a second
-    old. Raises AnswersClosed when the hunt stopped taking answers, LookupError when
-    the invider left the deck.
+    are read again under the write lock. Raises AnswersClosed when the hunt stopped
+    taking answers, LookupError when the invider left the deck.
+
+    The transaction holds SQLite's write lock from its first statement: it runs four
+    prepared statements and nothing else, so the lock is held as briefly as possible.
     """
     player_id, invider_id = player.id, invider.id
     begin_write()
     try:
-        judged = db.session.get(Invider, invider_id)
+        judged = db.session.execute(_JUDGE, {"invider_id": invider_id}).first()
         if judged is None:
             raise LookupError(invider_id)
-        hunt = Hunt.current()
-        if hunt is None or not hunt.accepts_answers():
+        if schedule_status(judged) not in ANSWERING:
             raise AnswersClosed()
         correct = is_correct(judged, given)
         answer = Answer(
@@ -55,22 +94,15 @@ def record_answer(
             correct=correct,
             points=judged.points if correct else 0,
             created_at=utcnow(),
-            confidence=confidence if hunt.confidence else None,
+            confidence=confidence if judged.confidence else None,
         )
-        db.session.add(answer)
-        score = {Player.found: Player.found + 1}
+        values = {c.key: getattr(answer, c.key) for c in _answer.columns if c.key != "id"}
+        answer.id = db.session.execute(insert(_answer), values).inserted_primary_key[0]
         if correct:
-            score |= {
-                Player.score: Player.score + answer.points,
-                Player.correct: Player.correct + 1,
-                Player.score_at: answer.created_at,
-            }
-        updated = db.session.execute(
-            update(Player)
-            .where(Player.id == player_id)
-            .values(score)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+            score = {"player_id": player_id, "points": answer.points, "at": answer.created_at}
+            updated = db.session.execute(_ADD_RIGHT, score).rowcount
+        else:
+            updated = db.session.execute(_ADD_WRONG, {"player_id": player_id}).rowcount
         if not updated:
             db.session.rollback()
             return None, False
@@ -79,8 +111,8 @@ def record_answer(
         # Answered meanwhile (a double submit), or the player was removed.
         db.session.rollback()
         stored = db.session.execute(
-            db.select(Answer).filter_by(player_id=player_id, invider_id=invider_id)
-        ).scalar_one_or_none()
+            STORED_ANSWER, {"player_id": player_id, "invider_id": invider_id}
+        ).first()
         return stored, False
     except BaseException:
         db.session.rollback()

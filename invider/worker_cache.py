@@ -17,11 +17,12 @@ from flask import current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-DECK, STANDINGS, SCREEN, FIGURES = (
+DECK, STANDINGS, SCREEN, FIGURES, TALLY = (
     "invider.deck",
     "invider.standings",
     "invider.screen",
     "invider.figures",
+    "invider.tally",
 )
 _CHANGED = "invider.cached_data_changed"
 
@@ -40,7 +41,7 @@ def cached(key: str, compute: Callable[[], T], periods: int = 1) -> T:
 
 def forget_caches() -> None:
     """Drop this worker's cached values."""
-    for key in (DECK, STANDINGS, SCREEN, FIGURES):
+    for key in (DECK, STANDINGS, SCREEN, FIGURES, TALLY):
         current_app.extensions.pop(key, None)
 
 

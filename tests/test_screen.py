@@ -11,8 +11,9 @@ from conftest import Actions
 from PIL import Image, ImageDraw
 
 from invider.decks import load_deck, read_deck
-from invider.figures import in_batches, reveal_topics, topic_figures
+from invider.figures import reveal_topics, topic_figures
 from invider.models import Hunt, db
+from invider.tallies import Batches
 
 # The screen's figures must be read fresh after each answer; one test checks the cache.
 pytestmark = pytest.mark.cache_seconds(0)
@@ -249,11 +250,19 @@ def test_screen_standings_freeze_but_say_so(app, client, played):
 # Privacy: public figures move one batch of PRIVACY_FLOOR players at a time.
 
 
+def counted(player_ids: list[int], floor: int) -> int:
+    """How many of these answers (all right) the public figures count."""
+    batches = Batches(floor)
+    for player_id in player_ids:
+        batches.add(player_id, True)
+    return batches.answers
+
+
 def test_batches_need_distinct_players():
-    assert in_batches([1, 2, 3], 3) == 3
-    assert in_batches([1, 1, 1, 1, 2], 3) == 0  # one person's many answers are no batch
-    assert in_batches([1, 1, 2, 3, 4, 4], 3) == 4
-    assert in_batches([1, 2, 3, 4, 5, 1, 2], 1) == 7
+    assert counted([1, 2, 3], 3) == 3
+    assert counted([1, 1, 1, 1, 2], 3) == 0  # one person's many answers are no batch
+    assert counted([1, 1, 2, 3, 4, 4], 3) == 4
+    assert counted([1, 2, 3, 4, 5, 1, 2], 1) == 7
 
 
 def test_one_answer_never_moves_the_public_share(app, client):
@@ -389,3 +398,29 @@ def test_reveal_topics_split_any_ranking():
         best, revisit = reveal_topics(topics)
         assert not {t["topic"] for t in best} & {t["topic"] for t in revisit}
         assert len(best) == len(revisit) == min(3, n // 2)
+
+
+def test_the_running_tally_counts_as_a_fresh_count_would(app, client):
+    """The screen reads only new answers each time; the figures equal a count from scratch."""
+    from invider.figures import privacy_floor
+    from invider.tallies import Tally
+
+    app.config["PRIVACY_FLOOR"] = 2
+    phones = [player(app, f"T{i}") for i in range(6)]
+    rounds = [("launch", "July 2015"), ("partners", "12"), ("services", "133")]
+    for key, given in rounds:
+        for n, phone in enumerate(phones):
+            field = "answer" if key == "services" else "choice"
+            phone.answer(key, **{field: given if n % 3 else "nope" if key == "services" else given})
+        shown = client.get("/screen.json").get_json()
+        with app.app_context():
+            fresh = Tally(floor=privacy_floor(), before=None).read_new_answers()
+            expected = {t["topic"]: t for t in topic_figures(privacy_floor(), fresh)}
+        assert shown["progress"]["finds"] == fresh.finds
+        for topic in shown["topics"]:
+            want = expected[topic["topic"]]
+            assert (topic["reach"], topic["first_try"], topic["answers"]) == (
+                want["reach"],
+                want["first_try"],
+                want["answers"],
+            )
