@@ -56,24 +56,29 @@ class Tally:
 
     def read_new_answers(self) -> Tally:
         """Count the answers of visible players added since the last read; return self."""
+        answer, invider, player = Answer.__table__.c, Invider.__table__.c, Player.__table__.c
+        # Plain columns, and the time only when a freeze cuts the count: the first read
+        # of a worker takes every answer of the day.
+        columns = [answer.id, answer.player_id, answer.correct, invider.topic]
+        if self.before is not None:
+            columns.append(answer.created_at)
         rows = db.session.execute(
-            db.select(Answer.id, Answer.player_id, Answer.correct, Answer.created_at, Invider.topic)
-            .join(Invider, Answer.invider_id == Invider.id)
-            .join(Player, Answer.player_id == Player.id)
-            .where(Player.hidden.is_(False), Answer.id > self.last_id)
-            .order_by(Answer.id)
+            db.select(*columns)
+            .join_from(Answer.__table__, Invider.__table__, answer.invider_id == invider.id)
+            .join(Player.__table__, answer.player_id == player.id)
+            .where(player.hidden.is_(False), answer.id > self.last_id)
+            .order_by(answer.id)
         ).all()
-        for row in rows:
+        before = self.before
+        for answer_id, player_id, correct, topic, *at in rows:
             self.finds += 1
-            self.last_id = row.id
-            counted = self.before is None or row.created_at < self.before
+            self.last_id = answer_id
+            counted = before is None or at[0] < before
             if counted:
-                self.overall.add(row.player_id, row.correct)
-            if row.topic is None:
+                self.overall.add(player_id, correct)
+            if topic is None:
                 continue
-            self.reached.setdefault(row.topic, set()).add(row.player_id)
+            self.reached.setdefault(topic, set()).add(player_id)
             if counted:
-                self.topics.setdefault(row.topic, Batches(self.floor)).add(
-                    row.player_id, row.correct
-                )
+                self.topics.setdefault(topic, Batches(self.floor)).add(player_id, correct)
         return self
