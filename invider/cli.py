@@ -10,7 +10,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from invider.decks import DeckError, load_deck, poster_deck
+from invider.deck_loading import load_deck, poster_deck
+from invider.decks import DeckError
 from invider.models import Hunt, create_schema, db
 
 

@@ -2,7 +2,7 @@
 
 Each edit takes the loaded deck as deck data (``deck_toml.data_from_db``), changes
 one ``[[invider]]`` table, validates the whole with ``decks.validate_deck`` and loads
-it with ``decks.load_deck``: answers are kept, codes never change, numbers follow
+it with ``deck_loading.load_deck``: answers are kept, codes never change, numbers follow
 the order, and removing an answered invider is refused.
 """
 

@@ -81,7 +81,7 @@ class Cells:
         return column.label(self.language) if column else key
 
     def of(self, table: str, index: int = 0, key: str | None = None) -> int:
-        """Return the number of the cell holding ``key`` of a deck table (see decks._Lines)."""
+        """Return the number of the cell holding ``key`` of a deck table (like KeyLines.of)."""
         if table == "invider" and index < len(self.invider_rows):
             row = self.invider_rows[index]
             if key is None:

@@ -1,4 +1,4 @@
-"""Read and validate TOML decks, then upsert them into the database.
+"""Read and validate TOML decks into plain data (``deck_loading`` writes them).
 
 Validation is complete before anything is written: every problem is reported
 as ``path:line: message`` and a deck with any problem changes nothing.
@@ -13,11 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import func
-
 from invider.answers import answer_matches
-from invider.database import begin_write
-from invider.models import Answer, Hunt, Invider, db
+from invider.toml_lines import MAX_NESTING, KeyLines, first_too_deep_line
 
 KEY_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: easy to type
@@ -47,9 +44,6 @@ INVIDER_KEYS = {
     "points",
 }
 TOP_KEYS = {"hunt", "invider"}
-# Arrays and inline tables nested deeper than this are refused before parsing: no deck
-# needs them, and Python's TOML parser recurses once per level (900 levels crash it).
-MAX_NESTING = 16
 
 
 class DeckError(Exception):
@@ -88,23 +82,6 @@ class Deck:
     learning: dict = field(default_factory=dict)
 
 
-@dataclass
-class DeckPlan:
-    """What loading a deck would change, by invider key."""
-
-    added: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-
-    def summary(self) -> str:
-        """Describe the plan in one line."""
-        return (
-            f"{len(self.added)} added, {len(self.changed)} changed, "
-            f"{len(self.removed)} removed, {len(self.unchanged)} unchanged"
-        )
-
-
 def new_code() -> str:
     """Return a fresh poster code with more than 64 bits of randomness."""
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
@@ -113,90 +90,6 @@ def new_code() -> str:
 def normalise_code(text: str) -> str:
     """Turn a typed poster code ("ABCD-efgh jk...") into its stored form."""
     return re.sub(r"[\s-]", "", text).lower()
-
-
-class _Lines:
-    """Find the line of each table header and key, since tomllib gives no positions."""
-
-    HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_\-\"' .]+?)\s*\]\]?")
-    ASSIGN = re.compile(r"^\s*(\"[^\"]*\"|'[^']*'|[A-Za-z0-9_-]+)\s*=")
-
-    def __init__(self, text: str):
-        self.tables: dict[tuple[str, int], int] = {}
-        self.keys: dict[tuple[str, int, str], int] = {}
-        counts: dict[str, int] = {}
-        table: tuple[str, int] = ("", 0)
-        # Inside a multi-line array or string, lines are values, not keys.
-        depth, quote = 0, ""
-        # TOML counts lines by "\n" only; str.splitlines() also splits on U+2028 and others.
-        for number, line in enumerate(text.split("\n"), start=1):
-            free = depth == 0 and not quote
-            if free and (m := self.HEADER.match(line)):
-                name = m.group(2).strip().strip("\"'")
-                index = counts.get(name, -1) + 1 if m.group(1) == "[[" else 0
-                counts[name] = index
-                table = (name, index)
-                self.tables.setdefault(table, number)
-                continue
-            if free and (m := self.ASSIGN.match(line)):
-                self.keys.setdefault((*table, m.group(1).strip("\"'")), number)
-            balance, quote, _ = _bracket_balance(line, quote)
-            depth = max(0, depth + balance)
-
-    def of(self, table: str, index: int = 0, key: str | None = None) -> int:
-        """Return the line of ``key`` in a table, else the table header, else 1."""
-        if key is not None and (table, index, key) in self.keys:
-            return self.keys[(table, index, key)]
-        return self.tables.get((table, index), 1)
-
-
-def _bracket_balance(line: str, quote: str = "", depth: int = 0) -> tuple[int, str, int]:
-    """Count ``[`` and ``{`` minus ``]`` and ``}`` outside strings and comments.
-
-    ``quote`` is the multi-line string (\"\"\" or ''') still open from the line
-    before; the one still open at the end of this line is returned with the count,
-    and with the deepest nesting reached on the line, counting from ``depth``.
-    """
-    balance, peak, i = 0, depth, 0
-    while i < len(line):
-        ch = line[i]
-        if quote:
-            if ch == "\\" and quote[0] == '"':  # basic strings have escapes
-                i += 2
-                continue
-            if line.startswith(quote, i):
-                i += len(quote)
-                quote = ""
-                continue
-        elif line.startswith(('"""', "'''"), i):
-            quote = line[i : i + 3]
-            i += 3
-            continue
-        elif ch in "\"'":
-            quote = ch
-        elif ch == "#":
-            break
-        elif ch in "[{":
-            balance += 1
-            peak = max(peak, depth + balance)
-        elif ch in "]}":
-            balance -= 1
-        i += 1
-    return balance, quote if len(quote) == 3 else "", peak
-
-
-def _too_deep(text: str, limit: int = MAX_NESTING) -> int | None:
-    """Return the first line where arrays or inline tables nest deeper than ``limit``.
-
-    A table header such as ``[[invider]]`` counts as two levels, closed on its line.
-    """
-    depth, quote = 0, ""
-    for number, line in enumerate(text.split("\n"), start=1):
-        balance, quote, peak = _bracket_balance(line, quote, depth)
-        if peak > limit:
-            return number
-        depth = max(0, depth + balance)
-    return None
 
 
 def read_deck(path: str | Path) -> Deck:
@@ -213,7 +106,7 @@ def read_deck(path: str | Path) -> Deck:
         line = raw[: e.start].count(b"\n") + 1
         raise DeckError([f"{name}:{line}: not UTF-8 text; save the file as UTF-8"]) from None
     text = text.removeprefix("\ufeff")
-    deep = _too_deep(text)
+    deep = first_too_deep_line(text)
     if deep is not None:
         raise DeckError(
             [
@@ -231,10 +124,10 @@ def read_deck(path: str | Path) -> Deck:
         line = m.group(1) if m else "1"
         message = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(e))
         raise DeckError([f"{name}:{line}: invalid TOML: {message}"]) from None
-    return validate_deck(data, name, _Lines(text))
+    return validate_deck(data, name, KeyLines(text))
 
 
-def validate_deck(data: dict, name: str, lines: _Lines) -> Deck:
+def validate_deck(data: dict, name: str, lines: KeyLines) -> Deck:
     """Check parsed TOML against the deck format; raise DeckError with every problem."""
     errors: list[str] = []
 
@@ -450,112 +343,3 @@ def _kind(value) -> str:
         str: "text",
         dict: "a table",
     }.get(type(value), type(value).__name__)
-
-
-def plan_deck(deck: Deck) -> DeckPlan:
-    """Compare ``deck`` with the database and say what loading it would change."""
-    existing = {i.key: i for i in db.session.execute(db.select(Invider)).scalars()}
-    plan = DeckPlan()
-    for number, item in enumerate(deck.inviders, start=1):
-        current = existing.get(item.key)
-        if current is None:
-            plan.added.append(item.key)
-        elif _fields(item, number) != _fields(current, current.number):
-            plan.changed.append(item.key)
-        else:
-            plan.unchanged.append(item.key)
-    keys = {item.key for item in deck.inviders}
-    plan.removed = [key for key in existing if key not in keys]
-    return plan
-
-
-def _fields(item, number: int) -> tuple:
-    return (
-        number,
-        item.question,
-        list(item.choices),
-        list(item.accept),
-        item.answer,
-        item.fact,
-        item.topic,
-        item.location,
-        item.points,
-        bool(getattr(item, "strict", False)),
-    )
-
-
-def load_deck(deck: Deck) -> DeckPlan:
-    """Upsert ``deck`` in one transaction, keeping every poster code and answer.
-
-    Removing an invider that players already answered is refused.
-    """
-    begin_write()
-    plan = plan_deck(deck)
-    if plan.removed:
-        answered = dict(
-            db.session.execute(
-                db.select(Invider.key, func.count(Answer.id))
-                .join(Answer, Answer.invider_id == Invider.id)
-                .where(Invider.key.in_(plan.removed))
-                .group_by(Invider.key)
-            ).all()
-        )
-        if answered:
-            db.session.rollback()
-            raise DeckError(
-                [
-                    f"{deck.path}:1: cannot remove invider {key!r}: {count} answer(s) "
-                    "already recorded; keep it in the deck"
-                    for key, count in sorted(answered.items())
-                ]
-            )
-    hunt = db.session.execute(db.select(Hunt).limit(1)).scalar_one_or_none() or Hunt()
-    hunt.title, hunt.language, hunt.teams, hunt.points = (
-        deck.title,
-        deck.language,
-        deck.teams,
-        deck.points,
-    )
-    hunt.opens_at, hunt.closes_at, hunt.freeze_at = deck.opens_at, deck.closes_at, deck.freeze_at
-    for option, value in deck.learning.items():
-        setattr(hunt, option, value)
-    db.session.add(hunt)
-    existing = {i.key: i for i in db.session.execute(db.select(Invider)).scalars()}
-    for key in plan.removed:
-        db.session.delete(existing.pop(key))
-    for number, item in enumerate(deck.inviders, start=1):
-        invider = existing.get(item.key) or Invider(key=item.key, code=new_code())
-        invider.number = number
-        invider.question, invider.choices, invider.accept = item.question, item.choices, item.accept
-        invider.answer, invider.fact, invider.points = item.answer, item.fact, item.points
-        invider.topic, invider.location = item.topic, item.location
-        invider.strict = item.strict
-        db.session.add(invider)
-    db.session.commit()
-    return plan
-
-
-def poster_deck():
-    """Return the loaded deck as plain poster data, or None when no deck is loaded."""
-    from zoneinfo import ZoneInfo
-
-    from flask import current_app
-
-    from invider.echo import echo_window
-    from invider.posters import PosterDeck, PosterItem
-
-    hunt = db.session.execute(db.select(Hunt).limit(1)).scalar_one_or_none()
-    if hunt is None:
-        return None
-    inviders = db.session.execute(db.select(Invider).order_by(Invider.number)).scalars()
-    opens = echo_window(hunt)[0]
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
-    return PosterDeck(
-        title=hunt.title,
-        language=hunt.language,
-        echo_opens=opens.astimezone(zone) if opens else None,
-        items=tuple(
-            PosterItem(number=i.number, key=i.key, code=i.code, location=i.location, topic=i.topic)
-            for i in inviders
-        ),
-    )

@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.exc import IntegrityError
 
-from invider.decks import DeckError, load_deck, read_deck
+from invider.deck_loading import load_deck
+from invider.decks import DeckError, read_deck
 from invider.models import Hunt, db
 from invider.schema import startup_lock, upgrade_schema
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from invider import create_app
-from invider.decks import load_deck, read_deck
+from invider.deck_loading import load_deck
+from invider.decks import read_deck
 from invider.models import Invider, create_schema, db
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,7 +7,8 @@ import re
 import pytest
 from conftest import SMALL_DECK, csrf_token
 
-from invider.decks import load_deck, read_deck
+from invider.deck_loading import load_deck
+from invider.decks import read_deck
 from invider.models import Answer, Player, db
 
 

@@ -7,7 +7,8 @@ from sqlalchemy.exc import IntegrityError
 
 from invider import create_app
 from invider.database import WAL_SIZE_LIMIT
-from invider.decks import load_deck, read_deck
+from invider.deck_loading import load_deck
+from invider.decks import read_deck
 from invider.models import Hunt, Invider, Player, create_schema, db
 from invider.scoring import record_answer
 

@@ -49,7 +49,7 @@ def french_catalog():
 
 def test_extraction_finds_python_and_template_strings(tmp_path):
     ids = {m.id if isinstance(m.id, str) else m.id[0] for m in extract(tmp_path) if m.id}
-    assert "Please choose a display name." in ids  # invider/play.py
+    assert "Please choose a display name." in ids  # invider/play/join.py
     assert "Join the hunt" in ids  # templates/play/join.html
     assert "This poster does not exist" in ids  # templates/error.html
 

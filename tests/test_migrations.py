@@ -14,7 +14,8 @@ from conftest import deck_file as deck_file  # noqa: F401  (the app fixture need
 from sqlalchemy import create_engine, inspect, text
 
 from invider import create_app
-from invider.decks import load_deck, read_deck
+from invider.deck_loading import load_deck
+from invider.decks import read_deck
 from invider.models import Answer, Invider, Player, create_schema, db
 from invider.schema import alembic_config
 from invider.scoring import record_answer

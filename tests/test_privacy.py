@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import SMALL_DECK, Actions, csrf_token
 
-from invider.decks import load_deck, read_deck
+from invider.deck_loading import load_deck
+from invider.decks import read_deck
 from invider.models import Answer, EchoAnswer, Hunt, Player, db, utcnow
 
 DISCREET = SMALL_DECK.replace("points = 10\n", 'points = 10\nstandings = "discreet"\n', 1)

@@ -10,7 +10,8 @@ import zxingcpp
 from conftest import Actions
 from PIL import Image, ImageDraw
 
-from invider.decks import load_deck, read_deck
+from invider.deck_loading import load_deck
+from invider.decks import read_deck
 from invider.figures import reveal_topics, topic_figures
 from invider.models import Hunt, db
 from invider.tallies import Batches

@@ -105,7 +105,7 @@ def test_a_whole_office_joins_through_one_address_at_the_kick_off(app):
     token = csrf_token(client, "/join")
     with app.app_context():
         from invider import ratelimit
-        from invider.play import JOIN_PERIOD
+        from invider.play.join import JOIN_PERIOD
 
         with app.test_request_context(environ_base={"REMOTE_ADDR": "127.0.0.1"}):
             for _ in range(999):

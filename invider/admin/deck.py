@@ -28,8 +28,9 @@ from invider import deck_toml
 from invider.admin import deck_editor  # noqa: F401  (registers the editor's views)
 from invider.admin.access import admin_required, audit, bp
 from invider.database import begin_write
+from invider.deck_loading import load_deck, plan_deck, poster_deck
 from invider.deck_sheets import SHEET_SUFFIXES, read_any_deck
-from invider.decks import DeckError, load_deck, plan_deck, poster_deck
+from invider.decks import DeckError
 from invider.models import AuditEntry, Hunt, Invider, db
 from invider.posters import (
     STAMP,

@@ -19,8 +19,9 @@ from invider import deck_edits, deck_toml
 from invider.admin.access import admin_required, audit, bp
 from invider.database import begin_write
 from invider.deck_edits import EditErrors
+from invider.deck_loading import load_deck
 from invider.deck_workbook import workbook_bytes
-from invider.decks import DeckError, load_deck
+from invider.decks import DeckError
 from invider.models import Answer, Hunt, Invider, db
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

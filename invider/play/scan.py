@@ -1,0 +1,152 @@
+"""The poster views: home, a typed code, the scan, the one answer and its result."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from flask import abort, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from sqlalchemy import Row
+
+from invider import ratelimit
+from invider.decks import normalise_code
+from invider.models import CONFIDENCE, Answer, Invider, db
+from invider.play.identity import bp, player_required
+from invider.scoring import STORED_ANSWER, AnswersClosed, player_rank, record_answer
+from invider.snapshot import deck_snapshot
+
+# Guessing poster codes: 10 unknown codes in 5 minutes per player. Codes carry 64 bits,
+# so guessing is hopeless; the limit is per player, so that one person guessing never
+# blocks the colleagues who share their office's address.
+MISS_LIMIT, MISS_PERIOD = 10, 300
+MAX_TYPED_ANSWER = 200
+
+
+def visit_poster(code: str) -> tuple[Invider, Row | None]:
+    """Return the invider printed with ``code`` and this player's stored answer, if any.
+
+    Refuses with 429 while this player guessed too many codes, whether this code is
+    known or not, so a player past the limit learns nothing; counts a miss and 404s
+    an unknown code. A phone that has not joined never gets here: it is sent to the
+    join form first, so it learns nothing about codes.
+    """
+    invider = deck_snapshot().by_code.get(normalise_code(code)[:20])
+    miss_key = f"miss:p:{g.player.id}"
+    wait = ratelimit.retry_after(miss_key, MISS_LIMIT, MISS_PERIOD)
+    if wait:
+        abort(429, retry_after=wait)
+    if invider is None:
+        ratelimit.hit(miss_key, MISS_PERIOD)
+        abort(404)
+    stored = db.session.execute(
+        STORED_ANSWER, {"player_id": g.player.id, "invider_id": invider.id}
+    ).first()
+    return invider, stored
+
+
+@bp.get("/")
+def home():
+    """Show how to play, or a returning player's progress, and a field to type a code."""
+    deck = deck_snapshot()
+    progress = None
+    if g.player is not None:
+        latest = db.session.execute(
+            db.select(Answer.invider_id)
+            .filter_by(player_id=g.player.id)
+            .order_by(Answer.created_at.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        by_id = {invider.id: invider for invider in deck.by_code.values()}
+        progress = {"rank": player_rank(g.player), "latest": by_id.get(latest)}
+    return render_template("play/home.html", hunt=deck.hunt, total=deck.total, progress=progress)
+
+
+@bp.get("/code")
+def typed_code():
+    """Open the poster whose code was typed on the home page."""
+    code = normalise_code(request.args.get("code", ""))
+    if not code:
+        return redirect(url_for("play.home"))
+    return redirect(url_for("play.scan", code=code[:20]))
+
+
+@bp.get("/i/<code>")
+@player_required
+def scan(code: str):
+    """Show the poster's question, the join form first, or the stored result."""
+    invider, stored = visit_poster(code)
+    if stored is not None:
+        return show_result(invider, stored, read_again=True)
+    deck = deck_snapshot()
+    if not deck.hunt.accepts_answers():
+        return render_template("play/not_open.html", hunt=deck.hunt, invider=invider)
+    # Not answered yet: the scan is a find, celebrated before the question.
+    return render_template(
+        "play/question.html", hunt=deck.hunt, invider=invider, total=deck.total, found=True
+    )
+
+
+@bp.post("/i/<code>")
+@player_required
+def answer(code: str):
+    """Record the one attempt at this poster and show the result with its fact."""
+    invider, stored = visit_poster(code)
+    if stored is not None:  # a repeated POST shows the one attempt
+        return show_result(invider, stored, read_again=True)
+    if not deck_snapshot().hunt.accepts_answers():
+        return closed(invider)
+    if invider.choices:
+        given = request.form.get("choice", "")
+        if given not in invider.choices:
+            abort(400, description=_("Please pick one of the answers shown."))
+    else:
+        given = " ".join(request.form.get("answer", "").split())
+        if any(unicodedata.category(ch) == "Cc" for ch in given):
+            abort(400, description=_("Please type your answer as plain text."))
+        if not given or len(given) > MAX_TYPED_ANSWER:
+            abort(400, description=_("Please type an answer (200 characters at most)."))
+    # Optional (a phone without the radio buttons still answers); never a free text.
+    confidence = request.form.get("confidence") or None
+    if confidence is not None and confidence not in CONFIDENCE:
+        abort(400, description=_("Please say how sure you are with one of the options shown."))
+    try:
+        # A concurrent double submit is caught inside, under the write lock.
+        stored, created = record_answer(g.player, invider, given, confidence)
+    except AnswersClosed:
+        return closed(invider)
+    except LookupError:
+        abort(404)
+    if stored is None:
+        session.clear()
+        return redirect(url_for("play.join", next=url_for("play.scan", code=invider.code)))
+    return show_result(invider, stored, read_again=not created)
+
+
+def closed(invider: Invider):
+    """Answer a POST that came while the hunt takes no answers."""
+    hunt = deck_snapshot().hunt
+    return render_template("play/not_open.html", hunt=hunt, invider=invider), 409
+
+
+def show_result(invider: Invider, stored: Answer | Row, read_again: bool = False):
+    """Render the result of a stored answer: right or wrong, the answer, the fact.
+
+    The verdict's wording follows the confidence the player gave: a confident error is
+    the one best corrected, so it is named and its fact stands out.
+
+    The score and rank are the player's as they stand now, this answer included.
+    ``read_again`` when the answer may have been stored by another request after this
+    one read the player (a double submit): their row is read afresh.
+    """
+    if read_again:
+        db.session.expire(g.player)
+    deck = deck_snapshot()
+    return render_template(
+        "play/result.html",
+        hunt=deck.hunt,
+        invider=invider,
+        answer=stored,
+        total=deck.total,
+        player=g.player,
+        rank=player_rank(g.player),
+    )
