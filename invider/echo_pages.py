@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from functools import lru_cache
 
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
@@ -18,7 +17,8 @@ from invider.echo import (
     record_echo,
 )
 from invider.links import public_link
-from invider.models import CONFIDENCE, Hunt
+from invider.models import Hunt
+from invider.play.scan import answer_form
 from invider.resume import qr_svg
 from invider.snapshot import deck_snapshot
 
@@ -36,9 +36,6 @@ def echo_link() -> dict:
     """Give templates the echo's public address and its QR code (the recap shows both)."""
     url = public_link("echo.echo")
     return {"url": url, "qr": _qr(url, _("QR code of the echo"))}
-
-
-MAX_TYPED_ANSWER = 200
 
 
 @bp.app_template_global()
@@ -88,19 +85,7 @@ def answer(hunt: Hunt, plan: list, done: dict):
         abort(400, description=_("This question is not part of your echo."))
     if item.invider.id in done:
         return show(hunt, plan, item, done[item.invider.id])  # a repeated POST
-    if item.choices:
-        given = request.form.get("choice", "")
-        if given not in item.choices:
-            abort(400, description=_("Please pick one of the answers shown."))
-    else:
-        given = " ".join(request.form.get("answer", "").split())
-        if any(unicodedata.category(ch) == "Cc" for ch in given):
-            abort(400, description=_("Please type your answer as plain text."))
-        if not given or len(given) > MAX_TYPED_ANSWER:
-            abort(400, description=_("Please type an answer (200 characters at most)."))
-    confidence = request.form.get("confidence") or None
-    if confidence is not None and confidence not in CONFIDENCE:
-        abort(400, description=_("Please say how sure you are with one of the options shown."))
+    given, confidence = answer_form(item.choices)
     try:
         stored, _created = record_echo(g.player, item, given, confidence)
     except EchoClosed:

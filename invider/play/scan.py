@@ -95,20 +95,7 @@ def answer(code: str):
         return show_result(invider, stored, read_again=True)
     if not deck_snapshot().hunt.accepts_answers():
         return closed(invider)
-    if invider.choices:
-        given = request.form.get("choice", "")
-        if given not in invider.choices:
-            abort(400, description=_("Please pick one of the answers shown."))
-    else:
-        given = " ".join(request.form.get("answer", "").split())
-        if any(unicodedata.category(ch) == "Cc" for ch in given):
-            abort(400, description=_("Please type your answer as plain text."))
-        if not given or len(given) > MAX_TYPED_ANSWER:
-            abort(400, description=_("Please type an answer (200 characters at most)."))
-    # Optional (a phone without the radio buttons still answers); never a free text.
-    confidence = request.form.get("confidence") or None
-    if confidence is not None and confidence not in CONFIDENCE:
-        abort(400, description=_("Please say how sure you are with one of the options shown."))
+    given, confidence = answer_form(invider.choices)
     try:
         # A concurrent double submit is caught inside, under the write lock.
         stored, created = record_answer(g.player, invider, given, confidence)
@@ -120,6 +107,26 @@ def answer(code: str):
         session.clear()
         return redirect(url_for("play.join", next=url_for("play.scan", code=invider.code)))
     return show_result(invider, stored, read_again=not created)
+
+
+def answer_form(choices: list[str]) -> tuple[str, str | None]:
+    """Return the answer and the confidence this form carries; 400 with a clear message if
+    the answer is not one of ``choices`` (or, for a typed answer, not plain short text)."""
+    if choices:
+        given = request.form.get("choice", "")
+        if given not in choices:
+            abort(400, description=_("Please pick one of the answers shown."))
+    else:
+        given = " ".join(request.form.get("answer", "").split())
+        if any(unicodedata.category(ch) == "Cc" for ch in given):
+            abort(400, description=_("Please type your answer as plain text."))
+        if not given or len(given) > MAX_TYPED_ANSWER:
+            abort(400, description=_("Please type an answer (200 characters at most)."))
+    # Optional (a phone without the radio buttons still answers); never a free text.
+    confidence = request.form.get("confidence") or None
+    if confidence is not None and confidence not in CONFIDENCE:
+        abort(400, description=_("Please say how sure you are with one of the options shown."))
+    return given, confidence
 
 
 def closed(invider: Invider):
