@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 from datetime import UTC, datetime
 
 from openpyxl import Workbook
@@ -11,19 +10,12 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
+from invider.cells import write_csv
 from invider.figures import privacy_floor
 from invider.learning import TOPIC_COLUMNS, topic_rows
 from invider.models import Hunt, Invider, Player, db, utcnow
 from invider.privacy import is_discreet
 from invider.report import poster_health
-
-# What makes a spreadsheet read a cell as a formula (tab and CR too, for some).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# Every separator a spreadsheet may split a CSV line on: "," in English, ";" in French
-# (Excel and LibreOffice), tab. A formula sign right after one would start a cell there.
-_SPLIT_FORMULA = re.compile(r"([,;\t\r\n][ \"']*)(?=[=+\-@])")
-# Fields holding any of these are quoted, so a spreadsheet keeps them in one cell.
-_NEEDS_QUOTES = re.compile(r"[,;\t\r\n\"]|^\s|\s$")
 
 RESULT_COLUMNS = ["rank", "name", "team", "score", "found", "correct", "hidden", "joined_at"]
 INVIDER_COLUMNS = [
@@ -43,29 +35,6 @@ TEXT_COLUMNS = {"name", "team", "key", "question", "topic", "location"}
 # Excel has no time zones: the workbook gives these in UTC, and says so in the header.
 TIME_COLUMNS = {"joined_at", "last_answer"}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def neutralise(value) -> str:
-    """Return ``value`` as CSV text that a spreadsheet shows as-is, never as a formula.
-
-    A leading formula sign gets an apostrophe, and so does one right after a
-    separator, for a spreadsheet that splits the line on ";" or tab instead of ",".
-    """
-    text = "" if value is None else str(value)
-    text = _SPLIT_FORMULA.sub(r"\1'", text)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
-def _field(text: str) -> str:
-    if _NEEDS_QUOTES.search(text):
-        return '"' + text.replace('"', '""') + '"'
-    return text
-
-
-def write_csv(rows: list[list], columns: list[str]) -> str:
-    """Return CSV text with a BOM so Excel reads it as UTF-8."""
-    lines = [columns, *([neutralise(v) for v in row] for row in rows)]
-    return "\ufeff" + "".join(",".join(map(_field, line)) + "\r\n" for line in lines)
 
 
 def result_rows() -> list[list]:

@@ -23,8 +23,8 @@ from babel.dates import format_datetime
 from PIL import Image
 
 from invider import sheets
+from invider.cells import neutralise
 from invider.drawing import ImageCanvas, PdfCanvas
-from invider.exports import neutralise
 from invider.sheets import MONO, Inks, Sheet, format_code
 
 LAYOUT = 3  # changes when the sheets change, so that files rendered before are redrawn
