@@ -282,10 +282,13 @@ class Reference:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> Reference:
+        # invider serve's own gunicorn settings (logging with timestamps included).
         command = [
             sys.executable,
             "-m",
             "gunicorn",
+            "--config",
+            "python:invider.serving",
             "--workers",
             str(WORKERS),
             "--bind",
