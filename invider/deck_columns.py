@@ -151,6 +151,14 @@ HUNT_ROWS = (
         "TRUE or FALSE",
         "VRAI ou FAUX",
     ),
+    Column(
+        "confidence_points",
+        BOOL,
+        "Points follow confidence",
+        "Points selon l'assurance",
+        "TRUE: sure ×1.5, guess ×0.5 (FALSE by default)",
+        "VRAI : sûr·e ×1,5, deviné ×0,5 (FAUX par défaut)",
+    ),
     Column("echo_opens_at", WHEN, "Echo opens at", "Ouverture de l'écho", "Optional", "Facultatif"),
     Column(
         "echo_closes_at", WHEN, "Echo closes at", "Fermeture de l'écho", "Optional", "Facultatif"

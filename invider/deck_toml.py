@@ -24,6 +24,7 @@ HUNT_ORDER = (
     "closes_at",
     "points",
     "confidence",
+    "confidence_points",
     "echo_opens_at",
     "echo_closes_at",
     "echo_questions",

@@ -24,6 +24,7 @@ HUNT_KEYS = {"title", "language", "teams", "opens_at", "closes_at", "freeze_at",
 # Learning and privacy options (see invider/echo.py and invider/privacy.py).
 LEARNING_KEYS = {
     "confidence",
+    "confidence_points",
     "echo_opens_at",
     "echo_closes_at",
     "echo_questions",
@@ -271,6 +272,16 @@ def _learning_options(hunt: dict, times: dict, hline, err) -> dict:
         err(hline("confidence"), f"confidence must be true or false, not {_kind(confidence)}")
         confidence = True
     options["confidence"] = confidence
+    rewarded = hunt.get("confidence_points", False)
+    if not isinstance(rewarded, bool):
+        err(
+            hline("confidence_points"),
+            f"confidence_points must be true or false, not {_kind(rewarded)}",
+        )
+        rewarded = False
+    elif rewarded and not confidence:
+        err(hline("confidence_points"), "confidence_points needs confidence = true")
+    options["confidence_points"] = rewarded
     questions = hunt.get("echo_questions", 5)
     if isinstance(questions, bool) or not isinstance(questions, int) or not 1 <= questions <= 20:
         err(hline("echo_questions"), "echo_questions must be a whole number from 1 to 20")

@@ -89,6 +89,9 @@ class Hunt(db.Model):
     # When per-person data was anonymised and deleted; the topic figures kept then.
     retention_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     retained_figures: Mapped[dict | None] = mapped_column(JSON)
+    # Off by default: a right answer scores more when the player said they were sure,
+    # less when they said they guessed (CONFIDENCE_POINTS).
+    confidence_points: Mapped[bool] = mapped_column(default=False)
 
     @classmethod
     def current(cls) -> Hunt | None:
@@ -215,6 +218,9 @@ class Answer(db.Model):
     invider: Mapped[Invider] = relationship()
 
 
+#: Points for a right answer, as a share of the question's, when a deck rewards calibrated
+#: confidence: claiming to be sure pays only when one is right.
+CONFIDENCE_POINTS = {"sure": 1.5, "unsure": 1.0, "guess": 0.5}
 #: The confidence a player may give before answering, surest first.
 CONFIDENCE = ("sure", "unsure", "guess")
 

@@ -13,7 +13,17 @@ from sqlalchemy.exc import IntegrityError
 
 from invider.answers import is_correct, normalise_answer  # noqa: F401 (re-exported)
 from invider.database import begin_write
-from invider.models import ANSWERING, Answer, Hunt, Invider, Player, db, schedule_status, utcnow
+from invider.models import (
+    ANSWERING,
+    CONFIDENCE_POINTS,
+    Answer,
+    Hunt,
+    Invider,
+    Player,
+    db,
+    schedule_status,
+    utcnow,
+)
 from invider.privacy import discreet_players, is_discreet
 from invider.worker_cache import STANDINGS, cached
 
@@ -47,6 +57,7 @@ _JUDGE = (
         _hunt.c.closes_at,
         _hunt.c.freeze_at,
         _hunt.c.confidence,
+        _hunt.c.confidence_points,
     )
     .select_from(_invider.join(_hunt, _hunt.c.id == 1))
     .where(_invider.c.id == bindparam("invider_id"))
@@ -62,6 +73,16 @@ _ADD_RIGHT = _ADD_WRONG.values(
 STORED_ANSWER = select(_answer).where(
     _answer.c.player_id == bindparam("player_id"), _answer.c.invider_id == bindparam("invider_id")
 )
+
+
+def answer_points(judged, correct: bool, confidence: str | None) -> int:
+    """Return the points an answer earns: the question's when right, or, when the deck
+    rewards calibrated confidence, that share of them the player's confidence gives."""
+    if not correct:
+        return 0
+    if judged.confidence_points and confidence in CONFIDENCE_POINTS:
+        return round(judged.points * CONFIDENCE_POINTS[confidence])
+    return judged.points
 
 
 def record_answer(
@@ -87,14 +108,15 @@ def record_answer(
         if schedule_status(judged) not in ANSWERING:
             raise AnswersClosed()
         correct = is_correct(judged, given)
+        confidence = confidence if judged.confidence else None
         answer = Answer(
             player_id=player_id,
             invider_id=invider_id,
             given=given[:500],
             correct=correct,
-            points=judged.points if correct else 0,
+            points=answer_points(judged, correct, confidence),
             created_at=utcnow(),
-            confidence=confidence if judged.confidence else None,
+            confidence=confidence,
         )
         values = {c.key: getattr(answer, c.key) for c in _answer.columns if c.key != "id"}
         answer.id = db.session.execute(insert(_answer), values).inserted_primary_key[0]

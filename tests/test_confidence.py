@@ -113,3 +113,51 @@ def test_a_deck_may_turn_confidence_off(app, play, client, tmp_path):
     page = play.answer("launch", choice="July 2015", confidence="sure").get_data(as_text=True)
     assert "Right answer!" in page and 'class="calibration"' not in page
     assert [a.confidence for a in answers(app)] == [None]
+
+
+def load_with(app, tmp_path, options: str) -> None:
+    deck = tmp_path / "options.toml"
+    deck.write_text(SMALL_DECK.replace("points = 10\n", f"points = 10\n{options}\n", 1))
+    with app.app_context():
+        load_deck(read_deck(deck))
+
+
+@pytest.mark.cache_seconds(0)  # the deck is reloaded just before the answers
+@pytest.mark.parametrize(
+    ("confidence", "points"), [("sure", 15), ("unsure", 10), ("guess", 5), (None, 10)]
+)
+def test_a_deck_may_reward_calibrated_confidence(app, play, tmp_path, confidence, points):
+    load_with(app, tmp_path, "confidence_points = true")
+    play.join("Alice", "Red")
+    hint = play.client.get(f"/i/{play.code('launch')}").get_data(as_text=True)
+    assert "Right and sure: half as many points again." in hint
+    fields = {"choice": "July 2015", **({"confidence": confidence} if confidence else {})}
+    page = play.answer("launch", **fields).get_data(as_text=True)
+    assert f"+{points} points" in page
+    wrong = play.answer("partners", choice="12", confidence="sure").get_data(as_text=True)
+    assert "0 points this time" in wrong
+    assert sorted(a.points for a in answers(app)) == [0, points]
+
+
+def test_confidence_changes_no_points_by_default(app, play):
+    play.join("Alice", "Red")
+    assert "It does not change your points." in play.client.get(
+        f"/i/{play.code('launch')}"
+    ).get_data(as_text=True)
+    page = play.answer("launch", choice="July 2015", confidence="sure").get_data(as_text=True)
+    assert "+10 points" in page
+
+
+def test_rewarding_confidence_needs_the_question_asked(tmp_path):
+    from invider.decks import DeckError
+
+    deck = tmp_path / "odd.toml"
+    deck.write_text(
+        SMALL_DECK.replace(
+            "points = 10\n", "points = 10\nconfidence = false\nconfidence_points = true\n", 1
+        )
+    )
+    with pytest.raises(DeckError) as refused:
+        read_deck(deck)
+    line = deck.read_text().split("\n").index("confidence_points = true") + 1
+    assert refused.value.messages == [f"{deck}:{line}: confidence_points needs confidence = true"]
