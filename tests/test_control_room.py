@@ -1,4 +1,4 @@
-"""The control room's front page: buttons that would change nothing are off; the screen is a click away."""
+"""The control room's front page: idle status buttons are off; the screen is a click away."""
 
 from __future__ import annotations
 
