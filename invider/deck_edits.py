@@ -17,21 +17,9 @@ from dataclasses import dataclass, field
 from invider import decks
 from invider.deck_columns import CHOICES
 from invider.deck_sheets import key_from
-from invider.decks import Deck, DeckError
+from invider.decks import INVIDER_FIELDS, Deck, DeckError
 
 FORM = "the editor"  # the "file" name validation messages carry for the editor
-FIELDS = (
-    "key",
-    "question",
-    "choices",
-    "answer",
-    "accept",
-    "strict",
-    "fact",
-    "topic",
-    "location",
-    "points",
-)
 
 
 @dataclass
@@ -54,13 +42,13 @@ class FormCells:
         """Return 1000 + the field's place for the edited invider, else 1 (the deck)."""
         if table != "invider" or index != self.target:
             return 1
-        return 1000 + (FIELDS.index(key) if key in FIELDS else 99)
+        return 1000 + (INVIDER_FIELDS.index(key) if key in INVIDER_FIELDS else 99)
 
     def field(self, number: int, text: str) -> str | None:
         """Return the form field a message is about, or None for the deck as a whole."""
         if number < 1000:
             return None
-        key = FIELDS[number - 1000] if number - 1000 < len(FIELDS) else None
+        key = INVIDER_FIELDS[number - 1000] if number - 1000 < len(INVIDER_FIELDS) else None
         if key is None and (m := re.match(r"missing (\w+)", text)):
             key = m.group(1)
         if key in ("choices", "answer") and not self.typed:
@@ -171,4 +159,4 @@ def remove(data: dict, key: str) -> Deck:
 
 def changed_fields(before: dict, after: dict) -> list[str]:
     """Name the fields an edit changed, for the audit log."""
-    return [name for name in FIELDS if before.get(name) != after.get(name)]
+    return [name for name in INVIDER_FIELDS if before.get(name) != after.get(name)]

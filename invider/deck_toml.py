@@ -31,17 +31,6 @@ HUNT_ORDER = (
     "standings",
     "retention_days",
 )
-INVIDER_ORDER = (
-    "key",
-    "question",
-    "choices",
-    "answer",
-    "accept",
-    "fact",
-    "topic",
-    "location",
-    "points",
-)
 
 
 def data_from_db() -> dict | None:
@@ -70,7 +59,7 @@ def hunt_data(hunt: Hunt) -> dict:
 def invider_data(invider: Invider, default_points: int) -> dict:
     """Return one ``[[invider]]`` table; points only when they differ from the hunt's."""
     table = {}
-    for key in ordered(decks.INVIDER_KEYS, INVIDER_ORDER):
+    for key in ordered(decks.INVIDER_KEYS, decks.INVIDER_FIELDS):
         value = getattr(invider, key, None)
         if value is None or value == [] or value == "" or value is False:
             continue

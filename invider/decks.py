@@ -32,7 +32,8 @@ LEARNING_KEYS = {
     "retention_days",
 }
 HUNT_KEYS |= LEARNING_KEYS
-INVIDER_KEYS = {
+#: An ``[[invider]]`` table's keys, in the order the README documents them.
+INVIDER_FIELDS = (
     "key",
     "question",
     "choices",
@@ -43,7 +44,8 @@ INVIDER_KEYS = {
     "topic",
     "location",
     "points",
-}
+)
+INVIDER_KEYS = frozenset(INVIDER_FIELDS)
 TOP_KEYS = {"hunt", "invider"}
 
 
