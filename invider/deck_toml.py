@@ -14,24 +14,6 @@ import tomli_w
 from invider import decks
 from invider.models import Hunt, Invider, db
 
-# The order keys are written in, as the README shows them; later keys follow in any order.
-HUNT_ORDER = (
-    "title",
-    "language",
-    "teams",
-    "opens_at",
-    "freeze_at",
-    "closes_at",
-    "points",
-    "confidence",
-    "confidence_points",
-    "echo_opens_at",
-    "echo_closes_at",
-    "echo_questions",
-    "standings",
-    "retention_days",
-)
-
 
 def data_from_db() -> dict | None:
     """Return the loaded deck as deck data, or None when no deck is loaded."""
@@ -45,7 +27,7 @@ def data_from_db() -> dict | None:
 def hunt_data(hunt: Hunt) -> dict:
     """Return the ``[hunt]`` table of the loaded hunt, without empty values."""
     table = {}
-    for key in ordered(decks.HUNT_KEYS, HUNT_ORDER):
+    for key in ordered(decks.HUNT_KEYS, decks.HUNT_FIELDS):
         value = getattr(hunt, key, None)
         if isinstance(value, datetime):
             # Stored in UTC; written in this machine's zone, which organisers read more easily.

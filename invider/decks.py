@@ -20,9 +20,16 @@ KEY_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: easy to type
 CODE_LENGTH = 13  # 31**13 > 2**64
 
-HUNT_KEYS = {"title", "language", "teams", "opens_at", "closes_at", "freeze_at", "points"}
-# Learning and privacy options (see invider/echo.py and invider/privacy.py).
-LEARNING_KEYS = {
+#: The ``[hunt]`` table's keys, in the order the README documents them; from
+#: ``confidence`` on, the learning and privacy options (see echo.py and privacy.py).
+HUNT_FIELDS = (
+    "title",
+    "language",
+    "teams",
+    "opens_at",
+    "freeze_at",
+    "closes_at",
+    "points",
     "confidence",
     "confidence_points",
     "echo_opens_at",
@@ -30,8 +37,8 @@ LEARNING_KEYS = {
     "echo_questions",
     "standings",
     "retention_days",
-}
-HUNT_KEYS |= LEARNING_KEYS
+)
+HUNT_KEYS = frozenset(HUNT_FIELDS)
 #: An ``[[invider]]`` table's keys, in the order the README documents them.
 INVIDER_FIELDS = (
     "key",
