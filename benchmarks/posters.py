@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from invider.posters import PosterDeck, PosterItem, render_printables
+from invider.printing.posters import PosterDeck, PosterItem, render_printables
 
 ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 INVIDERS = 100

@@ -70,9 +70,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path) / "secret_key")
     app.config.setdefault("SQLALCHEMY_DATABASE_URI", database_uri(app))
 
-    from invider import database, errors, i18n, security
-    from invider.models import db
-    from invider.schema import migrate
+    from invider.store import database
+    from invider.store.models import db
+    from invider.store.schema import migrate
+    from invider.web import errors, i18n, security
 
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", database.engine_options(app))
     db.init_app(app)
@@ -86,7 +87,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(play.bp)
     app.register_blueprint(board.bp)
     app.register_blueprint(admin.bp)
-    from invider import echo_pages, privacy_pages
+    from invider.learning import echo_pages, privacy_pages
 
     app.register_blueprint(echo_pages.bp)
     app.register_blueprint(privacy_pages.bp)

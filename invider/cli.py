@@ -10,9 +10,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from invider.deck_loading import load_deck, poster_deck
-from invider.decks import DeckError
-from invider.models import Hunt, create_schema, db
+from invider.decks.loading import load_deck, poster_deck
+from invider.decks.reading import DeckError
+from invider.store.models import Hunt, create_schema, db
 
 
 def register_commands(app: Flask) -> None:
@@ -54,7 +54,7 @@ def fail(messages: list[str] | str) -> None:
 @with_appcontext
 def load_command(deck: Path, check: bool) -> None:
     """Validate a deck (.toml, .xlsx or .csv) and upsert it into the database."""
-    from invider.deck_sheets import read_any_deck
+    from invider.decks.spreadsheet import read_any_deck
 
     try:
         parsed = read_any_deck(deck, loaded_hunt(deck))
@@ -70,7 +70,7 @@ def load_command(deck: Path, check: bool) -> None:
 
 def loaded_hunt(deck: Path) -> dict | None:
     """Return the loaded hunt's settings for a .csv deck, which holds only the inviders."""
-    from invider.deck_toml import data_from_db
+    from invider.decks.toml_writer import data_from_db
 
     if deck.suffix.lower() != ".csv":
         return None
@@ -84,8 +84,8 @@ def loaded_hunt(deck: Path) -> dict | None:
 @with_appcontext
 def export_deck_command(file: Path) -> None:
     """Write the loaded deck as FILE.xlsx (a spreadsheet) or FILE.toml."""
-    from invider.deck_toml import data_from_db, dumps
-    from invider.deck_workbook import workbook_bytes
+    from invider.decks.toml_writer import data_from_db, dumps
+    from invider.decks.workbook import workbook_bytes
 
     if file.suffix.lower() not in (".xlsx", ".toml"):
         fail(f"Error: {file}: name a .xlsx or a .toml file")
@@ -119,7 +119,7 @@ def posters_command(
     out: Path | None, public_url: str | None, paper: str, allow_local: bool, mono: bool
 ) -> None:
     """Render posters.pdf, placement.pdf and one PNG per poster."""
-    from invider.posters import PosterError, check_public_url, render_printables
+    from invider.printing.posters import PosterError, check_public_url, render_printables
 
     create_schema()
     try:
@@ -149,7 +149,7 @@ def posters_command(
 @with_appcontext
 def export_command(out: Path | None) -> None:
     """Write the results as CSV (UTF-8 with BOM) or, to a .xlsx file, as an Excel workbook."""
-    from invider.exports import results_csv, results_xlsx
+    from invider.admin.exports import results_csv, results_xlsx
 
     create_schema()
     if out is None:
@@ -170,7 +170,7 @@ def export_command(out: Path | None) -> None:
 @with_appcontext
 def backup_command(file: Path) -> None:
     """Copy the live SQLite database into FILE, consistently, while it serves."""
-    from invider.backup import BackupError, backup_database
+    from invider.store.backup import BackupError, backup_database
 
     try:
         backup_database(current_app.config["SQLALCHEMY_DATABASE_URI"], file)
@@ -184,8 +184,8 @@ def backup_command(file: Path) -> None:
 @with_appcontext
 def retention_command(force: bool) -> None:
     """Anonymise names and delete per-person data once the retention date has passed."""
-    from invider.figures import privacy_floor
-    from invider.privacy import apply_retention, retention_date
+    from invider.board.figures import privacy_floor
+    from invider.learning.privacy import apply_retention, retention_date
 
     when = retention_date(Hunt.current())
     if apply_retention(privacy_floor(), "command line", force=force):
@@ -199,8 +199,8 @@ def retention_command(force: bool) -> None:
 
 def run_due_retention() -> bool:
     """Apply the retention job if its date has passed (at server start)."""
-    from invider.figures import privacy_floor
-    from invider.privacy import apply_retention
+    from invider.board.figures import privacy_floor
+    from invider.learning.privacy import apply_retention
 
     return apply_retention(privacy_floor(), "serve")
 
@@ -210,7 +210,7 @@ def run_due_retention() -> bool:
 @with_appcontext
 def anonymise_command(yes: bool) -> None:
     """Replace every display name with "Player 123", keeping every figure."""
-    from invider.moderation import anonymise_players
+    from invider.hunt.moderation import anonymise_players
 
     create_schema()
     hunt = db.session.execute(db.select(Hunt).limit(1)).scalar_one_or_none()
@@ -305,7 +305,7 @@ def show_posters(out: Path, public_url: str, render: bool) -> None:
 
     Posters made with ``invider posters --public-url`` are never replaced silently.
     """
-    from invider.posters import PosterError, check_public_url, render_printables
+    from invider.printing.posters import PosterError, check_public_url, render_printables
     from invider.serving import poster_address, same_address
 
     existing = poster_address(out)

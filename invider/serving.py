@@ -15,10 +15,10 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.exc import IntegrityError
 
-from invider.deck_loading import load_deck
-from invider.decks import DeckError, read_deck
-from invider.models import Hunt, db
-from invider.schema import startup_lock, upgrade_schema
+from invider.decks.loading import load_deck
+from invider.decks.reading import DeckError, read_deck
+from invider.store.models import Hunt, db
+from invider.store.schema import startup_lock, upgrade_schema
 
 
 class StartupError(Exception):

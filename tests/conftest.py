@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from invider import create_app
-from invider.deck_loading import load_deck
-from invider.decks import read_deck
-from invider.models import Invider, create_schema, db
+from invider.decks.loading import load_deck
+from invider.decks.reading import read_deck
+from invider.store.models import Invider, create_schema, db
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_DECK = ROOT / "questions" / "strategie-digitale.toml"

@@ -16,7 +16,7 @@ from requirements import need_redis
 from server import Phone, Server
 from test_concurrency import codes_of, nullcontext
 
-from invider.exports import results_csv
+from invider.admin.exports import results_csv
 
 ADMIN_PASSWORD = "correct-horse-battery"
 
@@ -103,7 +103,7 @@ def test_a_bad_display_name_is_refused_or_shown_as_plain_text(app, client, play,
         return
     assert response.status_code == 302
     with app.app_context():
-        from invider.models import Player, db
+        from invider.store.models import Player, db
 
         stored = db.session.execute(db.select(Player.name)).scalar_one()
     assert "<" not in stored or "&lt;" not in stored
@@ -323,6 +323,6 @@ def test_cookies_are_httponly_lax_and_secure_behind_an_https_proxy(app, client, 
     assert "Secure" in joined.headers["Set-Cookie"]
     assert "HttpOnly" in joined.headers["Set-Cookie"]
     with proxied.app_context():
-        from invider.models import db
+        from invider.store.models import db
 
         db.engine.dispose()

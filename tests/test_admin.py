@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 from conftest import ADMIN_PASSWORD, SMALL_DECK, Actions, csrf_token
 
-from invider.models import AdminSession, Answer, AuditEntry, Hunt, Invider, Player, db, utcnow
-from invider.report import poster_health
+from invider.admin.report import poster_health
+from invider.store.models import AdminSession, Answer, AuditEntry, Hunt, Invider, Player, db, utcnow
 
 
 def rows(app, model):

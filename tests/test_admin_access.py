@@ -13,7 +13,7 @@ from conftest import csrf_token
 from server import Server
 from werkzeug.security import generate_password_hash
 
-from invider.models import AdminSession, db, utcnow
+from invider.store.models import AdminSession, db, utcnow
 
 PASSWORD = "correct horse battery"
 

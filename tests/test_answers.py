@@ -6,8 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from invider.answers import is_correct, normalise_answer
-from invider.models import Player, db
+from invider.hunt.answers import is_correct, normalise_answer
+from invider.store.models import Player, db
 
 
 def typed(*accept: str, answer: str | None = None, strict: bool = False) -> SimpleNamespace:

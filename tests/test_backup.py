@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from invider.backup import BackupError, backup_database, backup_sqlite, sqlite_path
-from invider.models import Invider, Player, db
-from invider.scoring import record_answer
+from invider.hunt.scoring import record_answer
+from invider.store.backup import BackupError, backup_database, backup_sqlite, sqlite_path
+from invider.store.models import Invider, Player, db
 
 
 def database_file(app) -> Path:

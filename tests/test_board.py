@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from conftest import Actions
 
-from invider.models import Answer, Hunt, Player, db
-from invider.scoring import compute_standings
+from invider.hunt.scoring import compute_standings
+from invider.store.models import Answer, Hunt, Player, db
 
 
 def player(app, name, team="Red"):
@@ -244,7 +244,7 @@ def test_cache_period_can_be_set_from_the_environment(tmp_path, monkeypatch):
 
 def test_live_rank_matches_the_full_ranking_with_ties(app):
     """A player's own rank, counted live, agrees with the full standings, ties included."""
-    from invider.scoring import live_rank
+    from invider.hunt.scoring import live_rank
 
     start = datetime(2026, 11, 25, 9, tzinfo=UTC)
     with app.app_context():

@@ -7,9 +7,9 @@ import re
 import pytest
 from conftest import SMALL_DECK, csrf_token
 
-from invider.deck_loading import load_deck
-from invider.decks import read_deck
-from invider.models import Answer, Player, db
+from invider.decks.loading import load_deck
+from invider.decks.reading import read_deck
+from invider.store.models import Answer, Player, db
 
 
 def visible_text(html: str) -> str:
@@ -149,7 +149,7 @@ def test_confidence_changes_no_points_by_default(app, play):
 
 
 def test_rewarding_confidence_needs_the_question_asked(tmp_path):
-    from invider.decks import DeckError
+    from invider.decks.reading import DeckError
 
     deck = tmp_path / "odd.toml"
     deck.write_text(

@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from invider import create_app
-from invider.database import WAL_SIZE_LIMIT
-from invider.deck_loading import load_deck
-from invider.decks import read_deck
-from invider.models import Hunt, Invider, Player, create_schema, db
-from invider.scoring import record_answer
+from invider.decks.loading import load_deck
+from invider.decks.reading import read_deck
+from invider.hunt.scoring import record_answer
+from invider.store.database import WAL_SIZE_LIMIT
+from invider.store.models import Hunt, Invider, Player, create_schema, db
 
 INVIDERS, PLAYERS = 100, 100
 

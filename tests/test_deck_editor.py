@@ -9,7 +9,7 @@ import re
 import pytest
 from conftest import csrf_token
 
-from invider.models import Answer, AuditEntry, Invider, db
+from invider.store.models import Answer, AuditEntry, Invider, db
 
 
 def post(client, path: str, data: dict, page: str = "/admin/deck", **kwargs):
@@ -213,8 +213,8 @@ def test_downloads_give_the_deck_back_as_toml_and_as_a_spreadsheet(
 ):
     from test_deck_sheets import same_deck
 
-    from invider.deck_sheets import read_sheet
-    from invider.decks import read_deck
+    from invider.decks.reading import read_deck
+    from invider.decks.spreadsheet import read_sheet
 
     toml = admin_client.get("/admin/deck.toml")
     assert toml.status_code == 200
@@ -255,10 +255,10 @@ def stash_entries(app) -> list:
 
 
 def test_a_spreadsheet_upload_previews_applies_and_leaves_no_preview_behind(app, admin_client):
-    from invider.deck_workbook import workbook_bytes
+    from invider.decks.workbook import workbook_bytes
 
     with app.app_context():
-        from invider.deck_toml import data_from_db
+        from invider.decks.toml_writer import data_from_db
 
         data = data_from_db()
     data["invider"][0]["fact"] = "Edited in Excel."

@@ -11,11 +11,11 @@ import pytest
 from conftest import SMALL_DECK
 from openpyxl import Workbook, load_workbook
 
-from invider.deck_sheets import read_any_deck, read_sheet
-from invider.deck_toml import data_from_db, dumps
-from invider.deck_workbook import workbook_bytes
-from invider.decks import DeckError, read_deck
-from invider.models import Hunt, Invider, db
+from invider.decks.reading import DeckError, read_deck
+from invider.decks.spreadsheet import read_any_deck, read_sheet
+from invider.decks.toml_writer import data_from_db, dumps
+from invider.decks.workbook import workbook_bytes
+from invider.store.models import Hunt, Invider, db
 
 # Every field the format has: unicode, a typed answer with a "|" inside one form, strict,
 # a fact that looks like a formula and one on two lines, points overrides, the schedule,

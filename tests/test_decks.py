@@ -9,8 +9,8 @@ import pytest
 from conftest import DEMO_DECK, csrf_token
 from test_cli import console
 
-from invider.decks import CODE_ALPHABET, CODE_LENGTH, DeckError, new_code, read_deck
-from invider.models import Answer, Hunt, Invider, Player, db
+from invider.decks.reading import CODE_ALPHABET, CODE_LENGTH, DeckError, new_code, read_deck
+from invider.store.models import Answer, Hunt, Invider, Player, db
 
 # A valid deck; the broken ones below are each one small edit of it. The multi-line
 # `choices` array makes every later line depend on the loader tracking arrays.

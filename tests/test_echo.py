@@ -13,8 +13,8 @@ from babel.dates import format_datetime
 from conftest import csrf_token
 from test_screen import decode_svg_qr
 
-from invider.echo import echo_window
-from invider.models import EchoAnswer, Hunt, Player, db, utcnow
+from invider.learning.echo import echo_window
+from invider.store.models import EchoAnswer, Hunt, Player, db, utcnow
 
 
 def schedule_echo(app, opens: timedelta, closes: timedelta, **options) -> None:
@@ -176,7 +176,7 @@ def test_after_its_close_the_echo_says_it_closed_and_refuses_answers(alice, app,
 
 
 def test_by_default_the_echo_opens_a_week_after_the_close(app):
-    from invider.echo import echo_status, echo_window
+    from invider.learning.echo import echo_status, echo_window
 
     with app.app_context():
         hunt = Hunt.current()

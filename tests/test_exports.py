@@ -8,8 +8,8 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from invider.models import Player, db
-from invider.names import name_key
+from invider.hunt.names import name_key
+from invider.store.models import Player, db
 
 FORMULA_SIGNS = ("=", "+", "-", "@")
 # Hostile names as a French spreadsheet would meet them; the tab one comes from the

@@ -9,7 +9,7 @@ import pytest
 from babel.messages.pofile import read_po
 from conftest import ROOT, Actions, csrf_token
 
-from invider.models import Hunt, db
+from invider.store.models import Hunt, db
 
 pytestmark = pytest.mark.cache_seconds(0)
 FRENCH_PO = ROOT / "invider" / "translations" / "fr" / "LC_MESSAGES" / "messages.po"

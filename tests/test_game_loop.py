@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from invider.models import Hunt, db
+from invider.store.models import Hunt, db
 
 
 def text(response) -> str:

@@ -12,7 +12,7 @@ from babel.messages.pofile import read_po
 from conftest import ROOT, Actions, csrf_token
 
 import invider
-from invider.models import Hunt, Player, db
+from invider.store.models import Hunt, Player, db
 
 FRENCH_PO = ROOT / "invider" / "translations" / "fr" / "LC_MESSAGES" / "messages.po"
 

@@ -14,11 +14,11 @@ from conftest import deck_file as deck_file  # noqa: F401  (the app fixture need
 from sqlalchemy import create_engine, inspect, text
 
 from invider import create_app
-from invider.deck_loading import load_deck
-from invider.decks import read_deck
-from invider.models import Answer, Invider, Player, create_schema, db
-from invider.schema import alembic_config
-from invider.scoring import record_answer
+from invider.decks.loading import load_deck
+from invider.decks.reading import read_deck
+from invider.hunt.scoring import record_answer
+from invider.store.models import Answer, Invider, Player, create_schema, db
+from invider.store.schema import alembic_config
 
 RELEASE_01 = Path(__file__).parent / "data" / "release-0.1.sql"
 

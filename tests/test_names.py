@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from conftest import Actions
 
-from invider.models import Player, db
-from invider.names import clean_display_name, name_key, skeleton
-from invider.wordlist import banned_words, is_banned
+from invider.hunt.names import clean_display_name, name_key, skeleton
+from invider.hunt.wordlist import banned_words, is_banned
+from invider.store.models import Player, db
 
 NOT_ALLOWED = "That name is not allowed; please choose another."
 RESERVED = "That name is reserved; please choose another."

@@ -26,8 +26,8 @@ from loadrun import generated_deck
 from requirements import require
 from server import Phone, Server, free_port
 
-from invider.backup import backup_sqlite
-from invider.models import Player, db
+from invider.store.backup import backup_sqlite
+from invider.store.models import Player, db
 
 ADMIN = "a long organiser password"
 

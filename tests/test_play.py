@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from conftest import Actions
 
-from invider.models import Answer, Hunt, Player, db
+from invider.store.models import Answer, Hunt, Player, db
 
 
 def visible_text(html: str) -> str:

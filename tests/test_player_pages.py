@@ -6,7 +6,7 @@ import re
 
 from conftest import Actions, csrf_token
 
-from invider.models import Hunt, Player, db
+from invider.store.models import Hunt, Player, db
 
 
 def players(app) -> list[Player]:

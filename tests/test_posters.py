@@ -19,7 +19,8 @@ from conftest import csrf_token
 from PIL import Image, ImageChops, ImageFilter
 from requirements import require
 
-from invider.posters import (
+from invider.art.sprites import sprite_colour, sprite_grid
+from invider.printing.posters import (
     PosterDeck,
     PosterError,
     PosterItem,
@@ -30,7 +31,6 @@ from invider.posters import (
     render_poster_png,
     render_printables,
 )
-from invider.sprites import sprite_colour, sprite_grid
 
 BASE = "http://192.168.1.20:8000"
 ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
@@ -294,7 +294,7 @@ def test_rendering_again_removes_posters_of_removed_inviders(tmp_path: Path) -> 
 
 
 def test_poster_number_is_padded_like_the_png_names() -> None:
-    from invider.posters import _label
+    from invider.printing.posters import _label
 
     deck = make_deck(24)
     assert _label(deck, deck.items[6]) == "#07 / 24"

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from conftest import SMALL_DECK, Actions, csrf_token
 
-from invider.deck_loading import load_deck
-from invider.decks import read_deck
-from invider.models import Answer, EchoAnswer, Hunt, Player, db, utcnow
+from invider.decks.loading import load_deck
+from invider.decks.reading import read_deck
+from invider.store.models import Answer, EchoAnswer, Hunt, Player, db, utcnow
 
 DISCREET = SMALL_DECK.replace("points = 10\n", 'points = 10\nstandings = "discreet"\n', 1)
 

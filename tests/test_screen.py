@@ -10,11 +10,11 @@ import zxingcpp
 from conftest import Actions
 from PIL import Image, ImageDraw
 
-from invider.deck_loading import load_deck
-from invider.decks import read_deck
-from invider.figures import reveal_topics, topic_figures
-from invider.models import Hunt, db
-from invider.tallies import Batches
+from invider.board.figures import reveal_topics, topic_figures
+from invider.board.tallies import Batches
+from invider.decks.loading import load_deck
+from invider.decks.reading import read_deck
+from invider.store.models import Hunt, db
 
 # The screen's figures must be read fresh after each answer; one test checks the cache.
 pytestmark = pytest.mark.cache_seconds(0)
@@ -403,8 +403,8 @@ def test_reveal_topics_split_any_ranking():
 
 def test_the_running_tally_counts_as_a_fresh_count_would(app, client):
     """The screen reads only new answers each time; the figures equal a count from scratch."""
-    from invider.figures import privacy_floor
-    from invider.tallies import Tally
+    from invider.board.figures import privacy_floor
+    from invider.board.tallies import Tally
 
     app.config["PRIVACY_FLOOR"] = 2
     phones = [player(app, f"T{i}") for i in range(6)]

@@ -7,7 +7,7 @@ import re
 import pytest
 from conftest import Actions, csrf_token
 
-from invider.models import Player, db
+from invider.store.models import Player, db
 
 
 def joined(app, name: str, team: str = "Red") -> Actions:
@@ -104,8 +104,8 @@ def test_a_whole_office_joins_through_one_address_at_the_kick_off(app):
     client = app.test_client()
     token = csrf_token(client, "/join")
     with app.app_context():
-        from invider import ratelimit
         from invider.play.join import JOIN_PERIOD
+        from invider.store import ratelimit
 
         with app.test_request_context(environ_base={"REMOTE_ADDR": "127.0.0.1"}):
             for _ in range(999):

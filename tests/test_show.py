@@ -21,7 +21,7 @@ from browser import ARTIFACTS, CHROMIUM
 from requirements import require
 from server import Phone, Server
 
-from invider.decks import read_deck
+from invider.decks.reading import read_deck
 
 pytest_plugins = ["browser_fixtures"]
 

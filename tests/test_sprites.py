@@ -10,7 +10,7 @@ from itertools import combinations, pairwise
 import pytest
 from PIL import Image, ImageColor
 
-from invider.sprites import (
+from invider.art.sprites import (
     HEIGHT,
     PALETTE,
     SILHOUETTE,
@@ -66,7 +66,7 @@ def test_the_art_of_a_key_never_changes() -> None:
 def test_the_art_does_not_depend_on_the_process() -> None:
     # Python's hash() differs per process: web workers and the poster renderer must agree.
     code = (
-        "from invider.sprites import sprite_grid, sprite_colour as c; "
+        "from invider.art.sprites import sprite_grid, sprite_colour as c; "
         "print(sprite_grid('emploi-store-launch'), c('emploi-store-launch'))"
     )
     outputs = {

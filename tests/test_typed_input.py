@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from invider.models import Answer, db
+from invider.store.models import Answer, db
 
 
 @pytest.fixture

@@ -24,9 +24,9 @@ from flask import (
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from invider import ratelimit
-from invider.database import begin_write
-from invider.models import AdminSession, AuditEntry, db, utcnow
+from invider.store import ratelimit
+from invider.store.database import begin_write
+from invider.store.models import AdminSession, AuditEntry, db, utcnow
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -8,9 +8,9 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 
 from invider.admin.access import admin_required, audit, bp
-from invider.backup import backup_files
-from invider.database import begin_write
-from invider.models import Answer, Hunt, Player, db
+from invider.store.backup import backup_files
+from invider.store.database import begin_write
+from invider.store.models import Answer, Hunt, Player, db
 
 
 def backups_dir() -> Path:
@@ -53,7 +53,7 @@ def delete_backups():
 
 def backup_before_reset() -> Path:
     """Keep what a reset deletes in the backups folder; raise BackupError when impossible."""
-    from invider.backup import backup_before_reset as keep
+    from invider.store.backup import backup_before_reset as keep
 
     return keep(
         current_app.config["SQLALCHEMY_DATABASE_URI"],

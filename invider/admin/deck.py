@@ -24,21 +24,21 @@ from flask import (
 from flask_babel import gettext as _
 from werkzeug.utils import secure_filename
 
-from invider import deck_toml
 from invider.admin import deck_editor  # noqa: F401  (registers the editor's views)
 from invider.admin.access import admin_required, audit, bp
-from invider.database import begin_write
-from invider.deck_loading import load_deck, plan_deck, poster_deck
-from invider.deck_sheets import SHEET_SUFFIXES, read_any_deck
-from invider.decks import DeckError
-from invider.models import AuditEntry, Hunt, Invider, db
-from invider.posters import (
+from invider.decks import toml_writer
+from invider.decks.loading import load_deck, plan_deck, poster_deck
+from invider.decks.reading import DeckError
+from invider.decks.spreadsheet import SHEET_SUFFIXES, read_any_deck
+from invider.printing.posters import (
     STAMP,
     PosterError,
     printables_stamp,
     render_poster_png,
     render_printables,
 )
+from invider.store.database import begin_write
+from invider.store.models import AuditEntry, Hunt, Invider, db
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 DECK_SUFFIXES = (".toml", *SHEET_SUFFIXES)
@@ -111,7 +111,7 @@ def deck_files() -> list[Path]:
 
 def read_upload(path: Path):
     """Read a deck of any form; a .csv takes the loaded hunt's settings."""
-    data = deck_toml.data_from_db()
+    data = toml_writer.data_from_db()
     return read_any_deck(path, data["hunt"] if data else None)
 
 

@@ -1,6 +1,6 @@
 """The deck editor of the control room: edit, add, move and remove inviders; download the deck.
 
-Every change goes through ``deck_edits`` (the validation and the loader of a TOML
+Every change goes through ``decks.edits`` (the validation and the loader of a TOML
 reload) and into the audit log. Pages work without JavaScript; ``deck-editor.js``
 adds validation as the organiser types and a live phone preview.
 """
@@ -15,14 +15,14 @@ from flask_babel import ngettext
 from markupsafe import Markup
 from sqlalchemy import func
 
-from invider import deck_edits, deck_toml
 from invider.admin.access import admin_required, audit, bp
-from invider.database import begin_write
-from invider.deck_edits import EditErrors
-from invider.deck_loading import load_deck
-from invider.deck_workbook import workbook_bytes
-from invider.decks import DeckError
-from invider.models import Answer, Hunt, Invider, db
+from invider.decks import edits, toml_writer
+from invider.decks.edits import EditErrors
+from invider.decks.loading import load_deck
+from invider.decks.reading import DeckError
+from invider.decks.workbook import workbook_bytes
+from invider.store.database import begin_write
+from invider.store.models import Answer, Hunt, Invider, db
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -58,7 +58,7 @@ def said(errors: EditErrors) -> EditErrors:
 
 def live_data() -> dict:
     """Return the loaded deck as deck data, or 404 when none is loaded."""
-    data = deck_toml.data_from_db()
+    data = toml_writer.data_from_db()
     if data is None:
         abort(404)
     return data
@@ -123,11 +123,11 @@ def editor_page(
 def deck_edit(key: str):
     """Show the edit form of one invider."""
     data = live_data()
-    index = deck_edits.index_of(data, key)
+    index = edits.index_of(data, key)
     if index is None:
         abort(404)
     table = data["invider"][index]
-    return editor_page(key, deck_edits.table_form(table), stamp=deck_edits.fingerprint(table))
+    return editor_page(key, edits.table_form(table), stamp=edits.fingerprint(table))
 
 
 @bp.post("/deck/edit/<key>")
@@ -135,12 +135,12 @@ def deck_edit(key: str):
 def deck_save(key: str):
     """Save an edited invider: same validation and loader as a deck reload."""
     data = live_data()
-    index = deck_edits.index_of(data, key)
+    index = edits.index_of(data, key)
     if index is None:
         abort(404)
     before = data["invider"][index]
     form = request.form.to_dict()
-    current = deck_edits.fingerprint(before)
+    current = edits.fingerprint(before)
     if form.get("stamp") != current:
         errors = EditErrors(
             general=[
@@ -148,12 +148,12 @@ def deck_save(key: str):
             ]
         )
         return editor_page(key, form, errors, 409, stamp=current)
-    table = deck_edits.form_table(form, key)
+    table = edits.form_table(form, key)
     try:
-        deck = deck_edits.replace(data, key, table)
+        deck = edits.replace(data, key, table)
     except EditErrors as e:
         return editor_page(key, form, said(e), 400, stamp=current)
-    changed = deck_edits.changed_fields(before, table)
+    changed = edits.changed_fields(before, table)
     if changed:
         commit(deck, "deck.edit", f"{key}: {', '.join(changed)} changed")
         flash(_("Invider %(key)s saved: players see the change within seconds.", key=key), "ok")
@@ -166,12 +166,12 @@ def deck_new():
     """Add an invider at the end of the deck; its key is made from the question if empty."""
     data = live_data()
     if request.method == "GET":
-        return editor_page(None, deck_edits.table_form({}))
+        return editor_page(None, edits.table_form({}))
     form = request.form.to_dict()
     key = (form.get("key") or "").strip().lower()
-    table = deck_edits.form_table(form, key)
+    table = edits.form_table(form, key)
     try:
-        deck = deck_edits.add(data, table)
+        deck = edits.add(data, table)
     except EditErrors as e:
         return editor_page(None, form, said(e), 400)
     commit(deck, "deck.add", f"{table['key']}: added as poster {len(data['invider'])}")
@@ -187,10 +187,10 @@ def deck_check():
     form = request.form.to_dict()
     key = form.get("original") or ""
     try:
-        if key and deck_edits.index_of(data, key) is not None:
-            deck_edits.replace(data, key, deck_edits.form_table(form, key))
+        if key and edits.index_of(data, key) is not None:
+            edits.replace(data, key, edits.form_table(form, key))
         else:
-            deck_edits.add(data, deck_edits.form_table(form, (form.get("key") or "").strip()))
+            edits.add(data, edits.form_table(form, (form.get("key") or "").strip()))
     except EditErrors as e:
         e = said(e)
         return jsonify(fields=e.fields, general=e.general)
@@ -202,17 +202,17 @@ def deck_check():
 def deck_move(key: str):
     """Move an invider one place up or down: poster numbers follow, codes never change."""
     data = live_data()
-    if deck_edits.index_of(data, key) is None:
+    if edits.index_of(data, key) is None:
         abort(404)
     step = -1 if request.form.get("direction") == "up" else 1
     try:
-        deck = deck_edits.move(data, key, step)
+        deck = edits.move(data, key, step)
     except EditErrors as e:
         for message in said(e).general:
             flash(message, "error")
         return redirect(url_for("admin.deck"))
     if deck is not None:
-        number = deck_edits.index_of(data, key) + 1
+        number = edits.index_of(data, key) + 1
         commit(deck, "deck.move", f"{key}: now poster {number}")
         flash(
             _(
@@ -230,7 +230,7 @@ def deck_move(key: str):
 def deck_remove(key: str):
     """Remove an invider; refused, with the reason, once players answered it."""
     data = live_data()
-    if deck_edits.index_of(data, key) is None:
+    if edits.index_of(data, key) is None:
         abort(404)
     count = answers_to(key)
     if count:
@@ -248,7 +248,7 @@ def deck_remove(key: str):
         flash(_("A deck needs at least one invider."), "error")
         return redirect(url_for("admin.deck_edit", key=key))
     try:
-        commit(deck_edits.remove(data, key), "deck.remove", f"{key}: removed")
+        commit(edits.remove(data, key), "deck.remove", f"{key}: removed")
     except (EditErrors, DeckError):  # answered between the count and the load
         flash(_("%(key)s cannot be removed: players already answered it.", key=key), "error")
         return redirect(url_for("admin.deck_edit", key=key))
@@ -267,7 +267,7 @@ def download_name(suffix: str) -> str:
 @admin_required
 def deck_download_toml():
     """Download the loaded deck as TOML, for the questions/ folder."""
-    text = deck_toml.dumps(live_data())
+    text = toml_writer.dumps(live_data())
     return Response(
         text,
         mimetype="application/toml",

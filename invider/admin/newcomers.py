@@ -13,8 +13,8 @@ from flask_babel import gettext as _
 from sqlalchemy import func
 
 from invider.admin.access import actor, admin_required, bp
-from invider.models import Answer, Hunt, Player, db, utcnow
-from invider.moderation import remove_idle_newcomers
+from invider.hunt.moderation import remove_idle_newcomers
+from invider.store.models import Answer, Hunt, Player, db, utcnow
 
 #: The windows an organiser can look back over, in minutes.
 WINDOWS = (10, 30, 60, 180, 1440)

@@ -8,9 +8,9 @@ from sqlalchemy import func
 
 from invider.admin.access import actor, admin_required, bp
 from invider.admin.newcomers import idle_count
-from invider.models import AuditEntry, Hunt, Player, db
-from invider.moderation import remove_player, rename_player, set_hidden
-from invider.names import name_key
+from invider.hunt.moderation import remove_player, rename_player, set_hidden
+from invider.hunt.names import name_key
+from invider.store.models import AuditEntry, Hunt, Player, db
 
 PAGE_SIZE = 200
 

@@ -6,10 +6,10 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from invider.admin.access import actor, admin_required, bp
-from invider.figures import privacy_floor
-from invider.models import Hunt, utcnow
-from invider.privacy import apply_retention
-from invider.privacy_pages import privacy_facts
+from invider.board.figures import privacy_floor
+from invider.learning.privacy import apply_retention
+from invider.learning.privacy_pages import privacy_facts
+from invider.store.models import Hunt, utcnow
 
 
 @bp.get("/privacy")

@@ -24,10 +24,10 @@ from flask import (
 )
 from markupsafe import Markup
 
-from invider.models import Player, db
-from invider.resume import player_by_token
-from invider.snapshot import deck_snapshot
-from invider.sprites import sprite_svg
+from invider.art.sprites import sprite_svg
+from invider.hunt.resume import player_by_token
+from invider.store.models import Player, db
+from invider.store.snapshot import deck_snapshot
 
 bp = Blueprint("play", __name__)
 

@@ -9,15 +9,15 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.exc import IntegrityError
 
-from invider import ratelimit
-from invider.database import begin_write
-from invider.i18n import page_language
-from invider.models import Player, db
-from invider.names import clean_display_name, generated_name, generated_names, name_key
+from invider.hunt.names import clean_display_name, generated_name, generated_names, name_key
+from invider.hunt.wordlist import check_allowed
+from invider.learning.privacy import is_discreet, show_name
 from invider.play.identity import bp, log_in, safe_next
-from invider.privacy import is_discreet, show_name
-from invider.snapshot import deck_snapshot
-from invider.wordlist import check_allowed
+from invider.store import ratelimit
+from invider.store.database import begin_write
+from invider.store.models import Player, db
+from invider.store.snapshot import deck_snapshot
+from invider.web.i18n import page_language
 
 # New players per address are counted over 5 minutes (JOIN_LIMIT_PER_IP in config).
 JOIN_PERIOD = 300

@@ -6,12 +6,12 @@ from flask import g, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from invider.links import public_link
-from invider.models import Answer, Invider, db
+from invider.hunt.resume import new_resume_token, qr_svg
+from invider.hunt.scoring import player_rank
 from invider.play.identity import bp, player_required
-from invider.resume import new_resume_token, qr_svg
-from invider.scoring import player_rank
-from invider.snapshot import deck_snapshot
+from invider.store.models import Answer, Invider, db
+from invider.store.snapshot import deck_snapshot
+from invider.web.links import public_link
 
 
 @bp.get("/me")

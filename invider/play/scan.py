@@ -8,12 +8,12 @@ from flask import abort, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from sqlalchemy import Row
 
-from invider import ratelimit
-from invider.decks import normalise_code
-from invider.models import CONFIDENCE, Answer, Invider, db
+from invider.decks.reading import normalise_code
+from invider.hunt.scoring import STORED_ANSWER, AnswersClosed, player_rank, record_answer
 from invider.play.identity import bp, player_required
-from invider.scoring import STORED_ANSWER, AnswersClosed, player_rank, record_answer
-from invider.snapshot import deck_snapshot
+from invider.store import ratelimit
+from invider.store.models import CONFIDENCE, Answer, Invider, db
+from invider.store.snapshot import deck_snapshot
 
 # Guessing poster codes: 10 unknown codes in 5 minutes per player. Codes carry 64 bits,
 # so guessing is hopeless; the limit is per player, so that one person guessing never

@@ -24,7 +24,7 @@ depends_on = None
 
 
 def upgrade():
-    from invider.names import MAX_KEY, name_key
+    from invider.hunt.names import MAX_KEY, name_key
 
     bind = op.get_bind()
     player = sa.table(

@@ -1,0 +1,1 @@
+"""The pixel-art space invader drawn for every invider key."""

@@ -1,0 +1,1 @@
+"""Decks: TOML and spreadsheet reading and validation, loading, edits, and writing them back."""

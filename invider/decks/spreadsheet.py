@@ -1,0 +1,411 @@
+"""The deck as a spreadsheet: deck data to an .xlsx workbook, and .xlsx or .csv back.
+
+A workbook has an *Inviders* sheet (one row per invider, poster order) and a
+*Hunt* sheet (one row per setting). Reading builds the same dict a TOML deck
+gives and validates it with ``reading.validate_deck``; each message then names
+its cell: ``Inviders, row 4, column "Fact": fact must not be empty``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+import warnings
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+
+from invider.decks import reading
+from invider.decks.columns import (
+    BOOL,
+    HUNT_HEADER,
+    INT,
+    INVIDER_COLUMNS,
+    LIST,
+    NUMBER,
+    SHEETS,
+    TEXT,
+    WHEN,
+    Column,
+    hunt_rows,
+    invider_columns,
+)
+from invider.decks.reading import Deck, DeckError
+
+MAX_UNZIPPED = 30 * 1024 * 1024  # a deck is kilobytes; more is a zip bomb, not a deck
+
+
+def _names(column: Column) -> set[str]:
+    return {_fold(column.en), _fold(column.fr), _fold(column.key)}
+
+
+def _fold(text: str) -> str:
+    return " ".join(str(text).split()).casefold()
+
+
+# ---- reading ---------------------------------------------------------------------------
+
+
+class Cells:
+    """Stand in for the TOML line finder: each position a number that names a cell.
+
+    ``reading.validate_deck`` asks ``of(table, index, key)`` where a value came from and
+    writes ``name:number: message``; ``locate`` turns the number back into a cell.
+    """
+
+    def __init__(self, language: str):
+        self.language = language
+        self.tables: dict = {}  # no TOML tables here: nothing to look up by header
+        self.where: dict[int, tuple[str, int, str | None]] = {}
+        self.sheet_order: dict[str, int] = {}
+        self.hunt_sheet, self.hunt_rows = SHEETS["hunt"][language], {}
+        self.invider_sheet, self.invider_rows, self.labels = "", [], {}
+
+    def cell(self, sheet: str, row: int, column: str | None, index: int = 99) -> int:
+        """Return the number of a cell (or of a whole row when ``column`` is None)."""
+        order = self.sheet_order.setdefault(sheet, len(self.sheet_order) + 1)
+        number = order * 10_000_000 + row * 100 + (index if column else 0)
+        self.where[number] = (sheet, row, column)
+        return number
+
+    def label(self, key: str) -> str:
+        """Return the column heading that holds ``key`` in the Inviders sheet."""
+        key = "choice1" if key == "choices" else key
+        found = self.labels.get(key)
+        if found:
+            return found
+        column = next((c for c in INVIDER_COLUMNS if c.key == key), None)
+        return column.label(self.language) if column else key
+
+    def of(self, table: str, index: int = 0, key: str | None = None) -> int:
+        """Return the number of the cell holding ``key`` of a deck table (like KeyLines.of)."""
+        if table == "invider" and index < len(self.invider_rows):
+            row = self.invider_rows[index]
+            if key is None:
+                return self.cell(self.invider_sheet, row, None)
+            return self.cell(self.invider_sheet, row, self.label(key), self._index(key))
+        if table == "hunt" and key in self.hunt_rows:
+            return self.cell(self.hunt_sheet, self.hunt_rows[key], HUNT_HEADER[self.language][1], 2)
+        return self.cell(self.hunt_sheet if table == "hunt" else self.invider_sheet, 1, None)
+
+    def _index(self, key: str) -> int:
+        keys = [c.key for c in INVIDER_COLUMNS]
+        key = "choice1" if key == "choices" else key
+        return keys.index(key) + 1 if key in keys else 99
+
+    def locate(self, message: str) -> str:
+        """Rewrite ``name:number: text`` as ``Sheet, row N, column "X": text``."""
+        m = re.match(r"^[^:]*:(\d+): (.*)$", message, re.S)
+        if not m or int(m.group(1)) not in self.where:
+            return message
+        sheet, row, column = self.where[int(m.group(1))]
+        text = _plain(m.group(2), self)
+        missing = re.match(r"missing (\w+)", text)
+        if column is None and missing:
+            key = missing.group(1)
+            if sheet == self.hunt_sheet and key in self.hunt_rows:
+                row, column = self.hunt_rows[key], HUNT_HEADER[self.language][1]
+            elif sheet == self.invider_sheet and row > 1:
+                column = self.label(key)
+        return (
+            f'{sheet}, row {row}, column "{column}": {text}'
+            if column
+            else f"{sheet}, row {row}: {text}"
+        )
+
+
+def _plain(text: str, cells: Cells) -> str:
+    """Say the validator's TOML wording in a spreadsheet's terms."""
+    text = re.sub(
+        r"\(first at line (\d+)\)",
+        lambda m: f"(first at row {cells.where.get(int(m.group(1)), ('', '?'))[1]})",
+        text,
+    )
+    for toml, sheet in (
+        (" in quotes", ""),
+        (', like ["a", "b"]', ", separated by |"),
+        ("(or accept, for a typed answer)", "(or accepted answers, for a typed answer)"),
+        ("give either choices or accept", "give either choices or accepted answers"),
+        ("the deck has no [[invider]]", "the sheet has no invider row"),
+        ("UTC offset, like", "UTC offset, as text like"),
+    ):
+        text = text.replace(toml, sheet)
+    return text
+
+
+@dataclass
+class Sheet:
+    """A grid of cell values with its name, as read from a workbook or a CSV file."""
+
+    name: str
+    rows: list[tuple]
+
+
+SHEET_SUFFIXES = (".xlsx", ".csv")
+
+
+def read_any_deck(path: str | Path, hunt: dict | None = None) -> Deck:
+    """Read and validate a deck file of any form: .toml, .xlsx or .csv."""
+    if Path(path).suffix.lower() in SHEET_SUFFIXES:
+        return read_sheet(path, hunt)[1]
+    return reading.read_deck(path)
+
+
+def read_sheet(path: str | Path, hunt: dict | None = None) -> tuple[dict, Deck]:
+    """Read and validate an .xlsx or .csv deck; raise DeckError naming every cell at fault.
+
+    Returns the deck data (the dict a TOML file would give) and the validated Deck. A
+    .csv holds only inviders: ``hunt`` (the loaded hunt's table) supplies the rest.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise DeckError([f"{path.name}: cannot read the file: {e.strerror}"]) from None
+    if path.suffix.lower() == ".csv":
+        return deck_from_sheets([csv_sheet(raw, path.name)], hunt, path.name)
+    return deck_from_sheets(xlsx_sheets(raw, path.name), hunt, path.name)
+
+
+def xlsx_sheets(raw: bytes, name: str) -> list[Sheet]:
+    """Return the sheets of an .xlsx workbook as grids of values."""
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as z:
+            if sum(i.file_size for i in z.infolist()) > MAX_UNZIPPED:
+                raise DeckError([f"{name}: the workbook is too large to be a deck"])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about Excel features it skips
+            book = load_workbook(io.BytesIO(raw), data_only=True)
+    except DeckError:
+        raise
+    except Exception:  # a broken zip, an .xls or .ods renamed: all mean the same to organisers
+        raise DeckError(
+            [f"{name}: not an Excel workbook (.xlsx); save it as .xlsx or .csv and upload it again"]
+        ) from None
+    return [
+        Sheet(ws.title, [tuple(r) for r in ws.iter_rows(values_only=True)])
+        for ws in book.worksheets
+    ]
+
+
+def csv_sheet(raw: bytes, name: str) -> Sheet:
+    """Return a CSV file as one sheet: UTF-8 (with or without BOM) or Windows-1252."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise DeckError([f"{name}: not text in UTF-8 or Windows-1252; save it as CSV UTF-8"])
+    first = text.split("\n", 1)[0]
+    # French spreadsheets write ";", others ",", some tabs: the header row tells.
+    delimiter = max((";", ",", "\t"), key=first.count)
+    rows = [tuple(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    return Sheet(name, rows)
+
+
+def deck_from_sheets(sheets: list[Sheet], hunt: dict | None, name: str) -> tuple[dict, Deck]:
+    """Build deck data from the sheets, validate it, and return the data and the Deck."""
+    by_name = {_fold(s.name): s for s in sheets}
+    inviders = next(
+        (by_name[_fold(n)] for n in SHEETS["inviders"].values() if _fold(n) in by_name), None
+    )
+    hunt_sheet = next(
+        (by_name[_fold(n)] for n in SHEETS["hunt"].values() if _fold(n) in by_name), None
+    )
+    if inviders is None and len(sheets) == 1:
+        inviders = sheets[0]  # a CSV file, or a workbook whose one sheet was renamed
+    if inviders is None:
+        raise DeckError([f"{name}: no sheet named Inviders"])
+    language = "fr" if hunt_sheet and hunt_sheet.name == SHEETS["hunt"]["fr"] else "en"
+    if hunt_sheet is None and hunt and hunt.get("language") == "fr":
+        language = "fr"
+    cells, errors = Cells(language), []
+    cells.invider_sheet = inviders.name
+    if hunt_sheet is not None:
+        cells.hunt_sheet = hunt_sheet.name
+        table = read_hunt(hunt_sheet, cells, errors)
+    elif hunt is not None:
+        table = dict(hunt)
+    else:
+        raise DeckError(
+            [
+                f"{name}: no Hunt sheet; a .csv file holds only the inviders, so load "
+                "a deck first or use the .xlsx template"
+            ]
+        )
+    data = {"hunt": table, "invider": read_inviders(inviders, cells, errors)}
+    flagged = {number for number, _ in errors}
+    messages = [cells.locate(f"{name}:{number}: {text}") for number, text in errors]
+    try:
+        deck = reading.validate_deck(data, name, cells)
+    except DeckError as e:
+        messages += [cells.locate(m) for m in e.messages if _number(m) not in flagged]
+        raise DeckError(_sorted(messages)) from None
+    if messages:
+        raise DeckError(_sorted(messages))
+    return data, deck
+
+
+def _number(message: str) -> int | None:
+    m = re.match(r"^[^:]*:(\d+): ", message)
+    return int(m.group(1)) if m else None
+
+
+def _sorted(messages: list[str]) -> list[str]:
+    def order(message: str):
+        m = re.match(r"^(.*?), row (\d+)", message)
+        return (m.group(1), int(m.group(2))) if m else ("", 0)
+
+    return sorted(dict.fromkeys(messages), key=order)
+
+
+def read_hunt(sheet: Sheet, cells: Cells, errors: list) -> dict:
+    """Read the Hunt sheet's setting rows into a ``[hunt]`` table."""
+    known = hunt_rows()
+    table: dict = {}
+    for row, values in enumerate(sheet.rows, start=1):
+        setting = values[0] if values else None
+        value = values[1] if len(values) > 1 else None
+        if row == 1 or setting is None or not str(setting).strip():
+            continue
+        column = next((c for c in known if _fold(setting) in _names(c)), None)
+        if column is None:
+            at = cells.cell(sheet.name, row, HUNT_HEADER[cells.language][0], 1)
+            errors.append((at, f"unknown setting {str(setting).strip()!r}"))
+            continue
+        cells.hunt_rows[column.key] = row
+        at = cells.of("hunt", 0, column.key)
+        converted = convert(value, column.kind, at, errors)
+        if converted is not None:
+            table[column.key] = converted
+    return table
+
+
+def read_inviders(sheet: Sheet, cells: Cells, errors: list) -> list[dict]:
+    """Read the Inviders sheet, one ``[[invider]]`` table per non-empty row."""
+    if not sheet.rows:
+        return []
+    columns: dict[int, Column] = {}
+    known = invider_columns()
+    for index, heading in enumerate(sheet.rows[0]):
+        if heading is None or not str(heading).strip():
+            continue
+        column = next((c for c in known if _fold(heading) in _names(c)), None)
+        at = cells.cell(sheet.name, 1, str(heading).strip(), index + 1)
+        if column is None:
+            expected = ", ".join(c.label(cells.language) for c in known)
+            errors.append((at, f"unknown column (expected: {expected})"))
+        elif column in columns.values():
+            errors.append((at, "this column appears twice"))
+        else:
+            columns[index] = column
+            cells.labels[column.key] = str(heading).strip()
+    helps = {_fold(c.help(lang)) for c in known for lang in ("en", "fr") if c.help(lang)}
+    tables, keys = [], set()
+    for row, values in enumerate(sheet.rows[1:], start=2):
+        filled = {
+            i: v for i, v in enumerate(values) if i in columns and v is not None and str(v).strip()
+        }
+        if not filled or (row == 2 and all(_fold(v) in helps for v in filled.values())):
+            continue  # an empty row, or the help row under the headings
+        cells.invider_rows.append(row)
+        table, choices = {}, []
+        for i, value in sorted(filled.items()):
+            column = columns[i]
+            at = cells.cell(sheet.name, row, cells.labels[column.key], i + 1)
+            converted = convert(value, column.kind, at, errors)
+            if converted is None or column.kind == NUMBER:
+                continue
+            if column.key.startswith("choice"):
+                choices.append(converted)
+            else:
+                table[column.key] = converted
+        if choices:
+            table["choices"] = choices
+        if "key" not in table:
+            table["key"] = key_from(table.get("question") or f"row {row}", keys)
+        keys.add(table["key"])
+        tables.append(table)
+    return tables
+
+
+def key_from(question: str, taken: set[str]) -> str:
+    """Make a key from a question: its first words, folded to a-z, 0-9 and '-'."""
+    ascii_text = unicodedata.normalize("NFKD", question).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
+    key = ""
+    for word in words:
+        if len(key) + len(word) + 1 > 40:
+            break
+        key = f"{key}-{word}" if key else word
+    key = key or "invider"
+    candidate, n = key, 2
+    while candidate in taken:
+        candidate, n = f"{key}-{n}", n + 1
+    return candidate
+
+
+def convert(value, kind: str, at: int, errors: list):
+    """Turn a cell value into the deck value ``kind`` expects; None for an empty cell."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, datetime | date | time) and kind in (TEXT, LIST):
+        if isinstance(value, datetime) and value.time() == time(0):
+            value = value.date()  # what the organiser typed was a day, not midnight
+        shown = value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+        errors.append(
+            (
+                at,
+                f"the spreadsheet turned this cell into a date ({shown}); format "
+                "the column as text and type it again",
+            )
+        )
+        return shown
+    if kind == TEXT:
+        return _text(value)
+    if kind == LIST:
+        # One form a line when any form holds a "|", else "a | b" on one line.
+        text = _text(value)
+        parts = text.split("\n") if "\n" in text else text.split("|")
+        return [part.strip() for part in parts if part.strip()]
+    if kind in (INT, NUMBER):
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str) and re.fullmatch(r"\s*\d+\s*", value):
+            return int(value)
+        return value
+    if kind == BOOL:
+        words = {
+            "true": True,
+            "vrai": True,
+            "yes": True,
+            "oui": True,
+            "1": True,
+            "false": False,
+            "faux": False,
+            "no": False,
+            "non": False,
+            "0": False,
+        }
+        return words.get(_fold(value), value) if not isinstance(value, bool) else value
+    if kind == WHEN and isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.strip())
+        except ValueError:
+            return value.strip()
+    return value
+
+
+def _text(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    return str(value).strip()

@@ -1,0 +1,1 @@
+"""The game's rules: judging answers, names, scoring and standings, moderation, resume links."""

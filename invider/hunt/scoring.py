@@ -1,0 +1,335 @@
+"""Answer checking, recording, and the standings (with their tie-break)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from invider.hunt.answers import is_correct, normalise_answer  # noqa: F401 (re-exported)
+from invider.learning.privacy import discreet_players, is_discreet
+from invider.store.database import begin_write
+from invider.store.models import (
+    ANSWERING,
+    CONFIDENCE_POINTS,
+    Answer,
+    Hunt,
+    Invider,
+    Player,
+    db,
+    schedule_status,
+    utcnow,
+)
+from invider.store.worker_cache import STANDINGS, cached
+
+#: The ranking: score, then who reached it first, then who joined first. The index
+#: ``ix_player_ranking`` holds players in this order, so the standings need no sort.
+RANKING = (Player.score.desc(), Player.score_at, Player.id)
+
+
+class AnswersClosed(Exception):
+    """The hunt does not record answers right now (read inside the write transaction)."""
+
+
+# What decides an answer, read in one statement under the write lock: the pages' copy of
+# the deck may be a second old, and an organiser may have just closed the hunt or edited
+# the question. Built once: statement building cost more than running it.
+_invider, _hunt, _answer, _player = (
+    Invider.__table__,
+    Hunt.__table__,
+    Answer.__table__,
+    Player.__table__,
+)
+_JUDGE = (
+    select(
+        _invider.c.choices,
+        _invider.c.accept,
+        _invider.c.answer,
+        _invider.c.points,
+        _invider.c.strict,
+        _hunt.c.status_override,
+        _hunt.c.opens_at,
+        _hunt.c.closes_at,
+        _hunt.c.freeze_at,
+        _hunt.c.confidence,
+        _hunt.c.confidence_points,
+    )
+    .select_from(_invider.join(_hunt, _hunt.c.id == 1))
+    .where(_invider.c.id == bindparam("invider_id"))
+)
+_ADD_WRONG = (
+    update(_player).where(_player.c.id == bindparam("player_id")).values(found=_player.c.found + 1)
+)
+_ADD_RIGHT = _ADD_WRONG.values(
+    score=_player.c.score + bindparam("points"),
+    correct=_player.c.correct + 1,
+    score_at=bindparam("at", type_=_player.c.score_at.type),
+)
+STORED_ANSWER = select(_answer).where(
+    _answer.c.player_id == bindparam("player_id"), _answer.c.invider_id == bindparam("invider_id")
+)
+
+
+def answer_points(judged, correct: bool, confidence: str | None) -> int:
+    """Return the points an answer earns: the question's when right, or, when the deck
+    rewards calibrated confidence, that share of them the player's confidence gives."""
+    if not correct:
+        return 0
+    if judged.confidence_points and confidence in CONFIDENCE_POINTS:
+        return round(judged.points * CONFIDENCE_POINTS[confidence])
+    return judged.points
+
+
+def record_answer(
+    player: Player, invider: Invider, given: str, confidence: str | None = None
+) -> tuple[Answer | None, bool]:
+    """Store the one attempt of ``player`` at ``invider`` and update the score with it.
+
+    Returns the stored answer and whether this call stored it. A repeated or concurrent
+    attempt is stopped by the unique constraint and gives the stored answer; the answer
+    is None when the player was removed meanwhile. The hunt's status and the question
+    are read again under the write lock. Raises AnswersClosed when the hunt stopped
+    taking answers, LookupError when the invider left the deck.
+
+    The transaction holds SQLite's write lock from its first statement: it runs four
+    prepared statements and nothing else, so the lock is held as briefly as possible.
+    """
+    player_id, invider_id = player.id, invider.id
+    begin_write()
+    try:
+        judged = db.session.execute(_JUDGE, {"invider_id": invider_id}).first()
+        if judged is None:
+            raise LookupError(invider_id)
+        if schedule_status(judged) not in ANSWERING:
+            raise AnswersClosed()
+        correct = is_correct(judged, given)
+        confidence = confidence if judged.confidence else None
+        answer = Answer(
+            player_id=player_id,
+            invider_id=invider_id,
+            given=given[:500],
+            correct=correct,
+            points=answer_points(judged, correct, confidence),
+            created_at=utcnow(),
+            confidence=confidence,
+        )
+        values = {c.key: getattr(answer, c.key) for c in _answer.columns if c.key != "id"}
+        answer.id = db.session.execute(insert(_answer), values).inserted_primary_key[0]
+        if correct:
+            score = {"player_id": player_id, "points": answer.points, "at": answer.created_at}
+            updated = db.session.execute(_ADD_RIGHT, score).rowcount
+        else:
+            updated = db.session.execute(_ADD_WRONG, {"player_id": player_id}).rowcount
+        if not updated:
+            db.session.rollback()
+            return None, False
+        db.session.commit()
+    except IntegrityError:
+        # Answered meanwhile (a double submit), or the player was removed.
+        db.session.rollback()
+        stored = db.session.execute(
+            STORED_ANSWER, {"player_id": player_id, "invider_id": invider_id}
+        ).first()
+        return stored, False
+    except BaseException:
+        db.session.rollback()
+        raise
+    return answer, True
+
+
+@dataclass
+class Standings:
+    """Public standings at one moment; shared by every request of a process."""
+
+    hunt: dict
+    players: list[dict]
+    teams: list[dict]
+    frozen: bool
+    generated_at: str
+    _bodies: dict = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def rank_of(self, player_id: int) -> int | None:
+        """Return the public rank of a player within these rows, if there."""
+        with self._lock:
+            if "ranks" not in self._bodies:
+                self._bodies["ranks"] = {row["id"]: row["rank"] for row in self.players}
+        return self._bodies["ranks"].get(player_id)
+
+    def json_body(self, limit: int) -> tuple[bytes, str]:
+        """Return the ``/leaderboard.json`` body for ``limit`` rows and its digest (ETag)."""
+        with self._lock:
+            if limit not in self._bodies:
+                rows = [
+                    {k: r[k] for k in ("rank", "name", "team", "score", "found")}
+                    for r in self.players[:limit]
+                ]
+                content = {"hunt": self.hunt, "players": rows, "teams": self.teams}
+                digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode())
+                content["generated_at"] = self.generated_at
+                body = json.dumps(content, ensure_ascii=False).encode()
+                self._bodies[limit] = (body, digest.hexdigest()[:32])
+            return self._bodies[limit]
+
+
+MAX_ROWS = 1000
+
+
+def public_standings() -> Standings:
+    """Return the public standings, computed at most once per cache period per process."""
+    return cached(STANDINGS, compute_standings)
+
+
+def compute_standings(now: datetime | None = None, live: bool = False) -> Standings:
+    """Rank visible players by score, then by who reached that score first.
+
+    After the freeze time, scores are rebuilt from the answers given before it,
+    so the public standings stay as they were at the freeze. Organisers pass
+    ``live=True`` to see the current scores whatever the freeze.
+    """
+    now = now or utcnow()
+    hunt = Hunt.current()
+    status = hunt.status(now) if hunt else "closed"
+    frozen = bool(
+        not live
+        and hunt
+        and status in ("frozen", "closed")
+        and hunt.freeze_at
+        and now >= hunt.freeze_at
+        and not hunt.status_override
+    )
+    total = db.session.execute(db.select(func.count(Invider.id))).scalar_one()
+    if frozen:
+        rows = _frozen_rows(hunt.freeze_at)
+    else:
+        rows = db.session.execute(
+            db.select(Player.id, Player.name, Player.team, Player.score, Player.found)
+            .where(Player.hidden.is_(False))
+            .order_by(*RANKING)
+            .limit(MAX_ROWS)
+        ).all()
+    players = [
+        {
+            "rank": rank,
+            "id": r.id,
+            "name": r.name,
+            "team": r.team,
+            "score": r.score,
+            "found": r.found,
+        }
+        for rank, r in enumerate(rows, start=1)
+    ]
+    summary = {"title": hunt.title if hunt else "", "status": status, "inviders": total}
+    bodies = {}
+    if is_discreet(hunt):
+        # Works-council mode: only players who opted in are named; the rest are a count.
+        players, bodies["ranks"], summary["unnamed"] = discreet_players(players)
+    return Standings(
+        hunt=summary,
+        players=players,
+        teams=_team_rows(hunt, frozen),
+        frozen=frozen,
+        generated_at=now.isoformat(timespec="seconds"),
+        _bodies=bodies,
+    )
+
+
+def _frozen_rows(freeze_at: datetime) -> list:
+    """Players as they stood at ``freeze_at``, ranked, from the answers before it."""
+    totals = (
+        db.select(
+            Answer.player_id.label("pid"),
+            func.coalesce(func.sum(Answer.points), 0).label("score"),
+            func.count(Answer.id).label("found"),
+            func.max(db.case((Answer.points > 0, Answer.created_at))).label("reached"),
+        )
+        .where(Answer.created_at < freeze_at)
+        .group_by(Answer.player_id)
+        .subquery()
+    )
+    score = func.coalesce(totals.c.score, 0)
+    reached = func.coalesce(totals.c.reached, Player.joined_at)
+    return db.session.execute(
+        db.select(
+            Player.id,
+            Player.name,
+            Player.team,
+            score.label("score"),
+            func.coalesce(totals.c.found, 0).label("found"),
+        )
+        .outerjoin(totals, totals.c.pid == Player.id)
+        .where(Player.hidden.is_(False), Player.joined_at < freeze_at)
+        .order_by(score.desc(), reached, Player.id)
+        .limit(MAX_ROWS)
+    ).all()
+
+
+def _team_rows(hunt: Hunt | None, frozen: bool) -> list[dict]:
+    """Teams ranked by average score per participant, then by total."""
+    if frozen:
+        answered = (
+            db.select(Answer.player_id, func.sum(Answer.points).label("points"))
+            .where(Answer.created_at < hunt.freeze_at)
+            .group_by(Answer.player_id)
+            .subquery()
+        )
+        score = func.coalesce(func.sum(answered.c.points), 0)
+        query = (
+            db.select(Player.team, score, func.count(Player.id))
+            .outerjoin(answered, answered.c.player_id == Player.id)
+            .where(Player.joined_at < hunt.freeze_at)
+        )
+    else:
+        query = db.select(Player.team, func.sum(Player.score), func.count(Player.id))
+    query = query.where(Player.hidden.is_(False), Player.team.is_not(None)).group_by(Player.team)
+    totals = {team: (int(score or 0), count) for team, score, count in db.session.execute(query)}
+    for team in hunt.teams if hunt else []:
+        totals.setdefault(team, (0, 0))
+    ordered = sorted(
+        totals.items(), key=lambda t: (-(t[1][0] / t[1][1] if t[1][1] else 0), -t[1][0], t[0])
+    )
+    return [
+        {
+            "rank": rank,
+            "name": team,
+            "score": score,
+            "players": count,
+            "average": round(score / count, 1) if count else 0.0,
+        }
+        for rank, (team, (score, count)) in enumerate(ordered, start=1)
+    ]
+
+
+def live_rank(player: Player) -> int:
+    """Return the rank of ``player`` among visible players (1 is first), as it is now.
+
+    Three range counts on the ranking index: players with a higher score, players who
+    reached the same score earlier, and players who reached it at the same moment with
+    a smaller id (as one OR, SQLite gathered the rows into a temporary set first).
+    """
+    visible = Player.hidden.is_(False)
+
+    def count(*conditions):
+        return select(func.count()).where(visible, *conditions).scalar_subquery()
+
+    higher = count(Player.score > player.score)
+    earlier = count(Player.score == player.score, Player.score_at < player.score_at)
+    same_moment = count(
+        Player.score == player.score, Player.score_at == player.score_at, Player.id < player.id
+    )
+    return db.session.execute(select(higher + earlier + same_moment)).scalar_one() + 1
+
+
+def player_rank(player: Player) -> int | None:
+    """Return the rank a player is shown: live, or the public one while standings are frozen."""
+    if player.hidden:
+        return None
+    standings = public_standings()
+    if standings.frozen:
+        return standings.rank_of(player.id)
+    return live_rank(player)

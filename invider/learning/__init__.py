@@ -1,0 +1,1 @@
+"""What staff learned: the echo, figures per message, retention and the privacy pages."""

@@ -1,0 +1,121 @@
+"""Works-council mode: discreet standings, the retention date and what it deletes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, update
+
+from invider.hunt.moderation import anonymise_players, scrub_free_space
+from invider.learning.topics import compute_learning
+from invider.store.database import begin_write
+from invider.store.models import Answer, EchoAnswer, Hunt, Player, db, utcnow
+
+#: In discreet mode without ``retention_days``, per-person data is kept this long.
+DISCREET_RETENTION_DAYS = 30
+
+
+def is_discreet(hunt: Hunt | None) -> bool:
+    """Tell whether the hunt runs in works-council ("discreet") mode."""
+    return hunt is not None and hunt.standings == "discreet"
+
+
+def top_half(rank: int, total: int) -> bool:
+    """Tell whether ``rank`` is in the top half of ``total`` players (the middle one included).
+
+    Discreet standings never name anyone below it: the bottom of the table stays unseen.
+    """
+    return rank <= (total + 1) // 2
+
+
+def discreet_players(players: list[dict]) -> tuple[list[dict], dict[int, int], int]:
+    """Keep the ranked rows of players who chose to appear by name, in the top half.
+
+    Returns those rows (each keeps its rank among everyone), every player's rank by id
+    (for their own page, never published) and how many players are left unnamed.
+    """
+    named = set(
+        db.session.execute(db.select(Player.id).where(Player.show_name.is_(True))).scalars()
+    )
+    ranks = {row["id"]: row["rank"] for row in players}
+    shown = [row for row in players if row["id"] in named and top_half(row["rank"], len(players))]
+    return shown, ranks, len(players) - len(shown)
+
+
+def show_name(player: Player) -> None:
+    """Record that ``player`` chose to appear by name in discreet standings."""
+    begin_write()
+    db.session.execute(update(Player).where(Player.id == player.id).values(show_name=True))
+    db.session.commit()
+
+
+def retention_days(hunt: Hunt | None) -> int | None:
+    """Return how many days after the close per-person data is kept (None: no limit set)."""
+    if hunt is None:
+        return None
+    if hunt.retention_days:
+        return hunt.retention_days
+    return DISCREET_RETENTION_DAYS if is_discreet(hunt) else None
+
+
+def retention_date(hunt: Hunt | None) -> datetime | None:
+    """Return when per-person data is anonymised and deleted, if a date applies."""
+    days = retention_days(hunt)
+    if days is None or hunt.closes_at is None:
+        return None
+    return hunt.closes_at + timedelta(days=days)
+
+
+def retention_due(hunt: Hunt | None, now: datetime | None = None) -> bool:
+    """Tell whether the retention date has passed and its job has not run yet."""
+    when = retention_date(hunt)
+    return when is not None and hunt.retention_done_at is None and (now or utcnow()) >= when
+
+
+def retention_preview() -> dict[str, int]:
+    """Count what the retention job would anonymise and delete if it ran now."""
+
+    def count(*where, model=Player) -> int:
+        return db.session.execute(
+            db.select(func.count()).select_from(model).where(*where)
+        ).scalar_one()
+
+    return {
+        "names": count(),
+        "resume_links": count(Player.resume_token.is_not(None)),
+        "confidences": count(Answer.confidence.is_not(None), model=Answer),
+        "echo_answers": count(model=EchoAnswer),
+    }
+
+
+def apply_retention(floor: int, actor: str = "retention", force: bool = False) -> bool:
+    """Anonymise names and delete per-person secrets, confidence and echo answers.
+
+    Runs once, on or after the retention date (``force`` runs it now). The per-topic
+    learning figures (floor applied) are computed first and kept on the hunt, so the
+    report still says what was learned. Returns whether it ran.
+    """
+    hunt = Hunt.current()
+    if hunt is None or hunt.retention_done_at is not None:
+        return False
+    if not force and not retention_due(hunt):
+        return False
+    kept = {"topics": compute_learning(floor), "floor": floor}
+    db.session.rollback()
+    anonymise_players(actor, hunt.language)
+    begin_write()
+    hunt = Hunt.current()
+    if hunt.retention_done_at is not None:  # another worker ran it meanwhile
+        db.session.rollback()
+        return False
+    # An empty secret matches no session cookie: every phone starts over.
+    db.session.execute(
+        update(Player).values(resume_token=None, session_secret="", join_key=None, show_name=False)
+    )
+    db.session.execute(update(Answer).values(confidence=None))
+    db.session.execute(db.delete(EchoAnswer))
+    hunt.retained_figures = kept
+    hunt.retention_done_at = utcnow()
+    db.session.commit()
+    scrub_free_space()
+    return True

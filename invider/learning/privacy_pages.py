@@ -1,0 +1,34 @@
+"""Blueprint for the public privacy page, written from the hunt's actual settings."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template
+
+from invider.learning.echo import echo_window
+from invider.learning.privacy import is_discreet, retention_date, retention_days
+from invider.store.models import Hunt
+from invider.store.snapshot import deck_snapshot
+
+bp = Blueprint("privacy", __name__)
+
+
+def privacy_facts(hunt: Hunt | None) -> dict:
+    """Return what the privacy notice states: mode, retention, echo dates, privacy floor."""
+    opens, closes = echo_window(hunt)
+    return {
+        "discreet": is_discreet(hunt),
+        "retention_days": retention_days(hunt),
+        "retention_date": retention_date(hunt),
+        "retention_done": hunt.retention_done_at if hunt else None,
+        "echo_opens": opens,
+        "echo_closes": closes,
+        "confidence": bool(hunt and hunt.confidence),
+        "floor": max(1, int(current_app.config.get("PRIVACY_FLOOR", 5))),
+    }
+
+
+@bp.get("/privacy")
+def privacy():
+    """Say what is stored, why, for how long and who sees it."""
+    hunt = deck_snapshot().hunt
+    return render_template("privacy/privacy.html", hunt=hunt, facts=privacy_facts(hunt))

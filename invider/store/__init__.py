@@ -1,0 +1,1 @@
+"""Storage: typed models, database settings and schema, worker caches, rate limits, backups."""

@@ -1,0 +1,77 @@
+"""Database settings: SQLite pragmas and BEGIN IMMEDIATE as engine events, engine options."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from invider.store.models import db
+
+#: SQLite's ``synchronous`` settings an organiser may choose (INVIDER_SQLITE_SYNCHRONOUS).
+SYNCHRONOUS = ("NORMAL", "FULL")
+#: The WAL file is cut back to this size after each checkpoint, so a long day of answers
+#: never fills a small disk; checkpoints run every 256 pages (1 MiB) written.
+WAL_SIZE_LIMIT = 4 * 1024 * 1024
+WAL_CHECKPOINT_PAGES = 256
+
+
+def engine_options(app: Flask) -> dict:
+    """Return the SQLAlchemy engine options for this app's database."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return {}
+    # A connection left over from before a database restart is tested before use and
+    # replaced, instead of failing the request that draws it.
+    return {"pool_pre_ping": True}
+
+
+def init_app(app: Flask) -> None:
+    """Apply the SQLite settings to every connection of this app's engine."""
+    synchronous = str(app.config.get("SQLITE_SYNCHRONOUS") or "NORMAL").upper()
+    if synchronous not in SYNCHRONOUS:
+        raise ValueError(f"INVIDER_SQLITE_SYNCHRONOUS must be one of {', '.join(SYNCHRONOUS)}")
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def sqlite_pragmas(dbapi_connection, connection_record) -> None:
+        """Put every SQLite connection in WAL mode with a busy wait and foreign keys.
+
+        The driver's own transaction handling is switched off so that the ``begin``
+        listener below decides between BEGIN and BEGIN IMMEDIATE.
+        """
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout = 5000")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute(f"PRAGMA synchronous = {synchronous}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
+        cursor.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
+        cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn) -> None:
+    """Start SQLite transactions ourselves; writers ask for IMMEDIATE.
+
+    A deferred transaction that reads and then writes fails at once with "database is
+    locked" when another connection committed meanwhile; BEGIN IMMEDIATE waits for the
+    write lock instead.
+    """
+    if conn.dialect.name != "sqlite":
+        return
+    immediate = conn.get_execution_options().get("immediate")
+    conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def begin_write() -> None:
+    """End any read transaction of the session and start one that may write.
+
+    On SQLite this takes the write lock up front (BEGIN IMMEDIATE); on PostgreSQL it
+    is an ordinary transaction.
+    """
+    db.session.rollback()
+    db.session.connection(execution_options={"immediate": True})

@@ -1,0 +1,1 @@
+"""What every page shares: security headers and cookies, error pages, languages and links."""
