@@ -8,11 +8,13 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
 
-from invider.decks.loading import load_deck, poster_deck
+from invider.decks.loading import load_deck
 from invider.decks.reading import DeckError
-from invider.store.models import Hunt, create_schema, db
+from invider.printing.deck import poster_deck
+from invider.store.models import Hunt, db
+from invider.store.schema import create_schema
 
 
 def register_commands(app: Flask) -> None:
@@ -28,17 +30,6 @@ def register_commands(app: Flask) -> None:
         retention_command,
     ):
         app.cli.add_command(command)
-
-
-def main() -> None:
-    """Run the ``invider`` console script."""
-    from invider import create_app
-
-    FlaskGroup(
-        create_app=create_app,
-        add_version_option=False,
-        help="Invider: an office treasure hunt with QR posters.",
-    )()
 
 
 def fail(messages: list[str] | str) -> None:
@@ -184,8 +175,8 @@ def backup_command(file: Path) -> None:
 @with_appcontext
 def retention_command(force: bool) -> None:
     """Anonymise names and delete per-person data once the retention date has passed."""
-    from invider.board.figures import privacy_floor
-    from invider.learning.privacy import apply_retention, retention_date
+    from invider.hunt.discretion import privacy_floor
+    from invider.learning.retention import apply_retention, retention_date
 
     when = retention_date(Hunt.current())
     if apply_retention(privacy_floor(), "command line", force=force):
@@ -199,8 +190,8 @@ def retention_command(force: bool) -> None:
 
 def run_due_retention() -> bool:
     """Apply the retention job if its date has passed (at server start)."""
-    from invider.board.figures import privacy_floor
-    from invider.learning.privacy import apply_retention
+    from invider.hunt.discretion import privacy_floor
+    from invider.learning.retention import apply_retention
 
     return apply_retention(privacy_floor(), "serve")
 

@@ -27,9 +27,10 @@ from werkzeug.utils import secure_filename
 from invider.admin import deck_editor  # noqa: F401  (registers the editor's views)
 from invider.admin.access import admin_required, audit, bp
 from invider.decks import toml_writer
-from invider.decks.loading import load_deck, plan_deck, poster_deck
+from invider.decks.loading import load_deck, plan_deck
 from invider.decks.reading import DeckError
 from invider.decks.spreadsheet import SHEET_SUFFIXES, read_any_deck
+from invider.printing.deck import poster_deck
 from invider.printing.posters import (
     STAMP,
     PosterError,

@@ -11,9 +11,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from invider.admin.report import poster_health
-from invider.board.figures import privacy_floor
 from invider.decks.cells import write_csv
-from invider.learning.privacy import is_discreet
+from invider.hunt.discretion import is_discreet, privacy_floor
 from invider.learning.topics import TOPIC_COLUMNS, topic_rows
 from invider.store.models import Hunt, Invider, Player, db, utcnow
 

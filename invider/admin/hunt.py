@@ -11,10 +11,10 @@ from sqlalchemy import func
 
 from invider.admin.access import actor, admin_required, bp
 from invider.admin.report import poster_health
-from invider.board.figures import privacy_floor
+from invider.hunt.discretion import privacy_floor
 from invider.hunt.moderation import NAME_MODES, set_name_mode, set_schedule, set_status
-from invider.learning.echo import echo_status, echo_window, set_echo_window
-from invider.learning.privacy import apply_retention, retention_date, retention_preview
+from invider.hunt.schedule import echo_status, echo_window, set_echo_window
+from invider.learning.retention import apply_retention, retention_date, retention_preview
 from invider.store.models import AuditEntry, Hunt, Player, db, utcnow
 
 STATUS_ACTIONS = {"open": "open", "freeze": "frozen", "close": "closed", "schedule": None}

@@ -6,9 +6,9 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from invider.admin.access import actor, admin_required, bp
-from invider.board.figures import privacy_floor
-from invider.learning.privacy import apply_retention
+from invider.hunt.discretion import privacy_floor
 from invider.learning.privacy_pages import privacy_facts
+from invider.learning.retention import apply_retention
 from invider.store.models import Hunt, utcnow
 
 

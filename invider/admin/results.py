@@ -22,9 +22,8 @@ from invider.admin.access import actor, admin_required, bp
 from invider.admin.backups import backup_before_reset
 from invider.admin.exports import XLSX_TYPE, inviders_csv, results_csv, results_xlsx, topics_csv
 from invider.admin.report import results_report
-from invider.board.figures import privacy_floor
+from invider.hunt.discretion import is_discreet, privacy_floor
 from invider.hunt.moderation import anonymise_players, reset_hunt
-from invider.learning.privacy import is_discreet
 from invider.learning.topics import learning_figures
 from invider.store.backup import BackupError, backup_database, timestamped_name
 from invider.store.models import Hunt, utcnow

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import and_, or_
 
+from invider.hunt.discretion import is_discreet, top_half
 from invider.hunt.scoring import _frozen_rows, live_rank, public_standings
-from invider.learning.privacy import is_discreet, top_half
 from invider.store.models import Player, db
 from invider.store.snapshot import deck_snapshot
 from invider.store.worker_cache import cached

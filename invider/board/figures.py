@@ -17,8 +17,8 @@ from sqlalchemy import func, true
 
 from invider.art.sprites import sprite_colour, sprite_svg
 from invider.board.tallies import Batches, Tally
+from invider.hunt.discretion import is_discreet, privacy_floor
 from invider.hunt.scoring import Standings, compute_standings, public_standings
-from invider.learning.privacy import is_discreet
 from invider.store.models import Answer, Hunt, Invider, Player, db, utcnow
 from invider.store.worker_cache import FIGURES, SCREEN, TALLY, cached
 
@@ -136,11 +136,6 @@ def progress(hunt: Hunt | None, now: datetime, tally: Tally) -> dict:
         "correct_share": round(counted.right / counted.answers, 3) if counted.answers else None,
         "over_time": finds_over_time(hunt, now),
     }
-
-
-def privacy_floor() -> int:
-    """Return the smallest group of players whose topic or team figures may be shown."""
-    return max(1, int(current_app.config.get("PRIVACY_FLOOR", 5)))
 
 
 def topic_figures(floor: int = 1, tally: Tally | None = None) -> list[dict]:

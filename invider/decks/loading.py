@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import func
 
 from invider.decks.reading import Deck, DeckError, new_code
@@ -111,26 +109,3 @@ def load_deck(deck: Deck) -> DeckPlan:
         db.session.add(invider)
     db.session.commit()
     return plan
-
-
-def poster_deck():
-    """Return the loaded deck as plain poster data, or None when no deck is loaded."""
-
-    from invider.learning.echo import echo_window
-    from invider.printing.posters import PosterDeck, PosterItem
-
-    hunt = db.session.execute(db.select(Hunt).limit(1)).scalar_one_or_none()
-    if hunt is None:
-        return None
-    inviders = db.session.execute(db.select(Invider).order_by(Invider.number)).scalars()
-    opens = echo_window(hunt)[0]
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
-    return PosterDeck(
-        title=hunt.title,
-        language=hunt.language,
-        echo_opens=opens.astimezone(zone) if opens else None,
-        items=tuple(
-            PosterItem(number=i.number, key=i.key, code=i.code, location=i.location, topic=i.topic)
-            for i in inviders
-        ),
-    )

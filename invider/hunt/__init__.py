@@ -1,1 +1,1 @@
-"""The game's rules: judging answers, names, scoring and standings, moderation, resume links."""
+"""The game's rules: judging, names, scoring and standings, discretion, echo dates, moderation."""

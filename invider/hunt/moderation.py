@@ -14,14 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from invider.hunt.names import clean_display_name, name_key
 from invider.store.database import begin_write
-from invider.store.models import (
-    Answer,
-    AuditEntry,
-    Hunt,
-    Player,
-    RateCount,
-    db,
-)
+from invider.store.models import Answer, AuditEntry, Hunt, Player, RateCount, db
 
 STATUSES = ("open", "frozen", "closed")
 NAME_MODES = ("free", "generated")

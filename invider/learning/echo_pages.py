@@ -9,17 +9,11 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from invider.hunt.resume import qr_svg
-from invider.learning.echo import (
-    EchoClosed,
-    echo_answers,
-    echo_status,
-    echo_window,
-    player_plan,
-    record_echo,
-)
-from invider.play.scan import answer_form
+from invider.hunt.schedule import echo_status, echo_window
+from invider.learning.echo import EchoClosed, echo_answers, player_plan, record_echo
 from invider.store.models import Hunt
 from invider.store.snapshot import deck_snapshot
+from invider.web.forms import answer_form
 from invider.web.links import public_link
 
 bp = Blueprint("echo", __name__)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
-from invider.learning.echo import echo_window
-from invider.learning.privacy import is_discreet, retention_date, retention_days
+from invider.hunt.discretion import is_discreet
+from invider.hunt.schedule import echo_window
+from invider.learning.retention import retention_date, retention_days
 from invider.store.models import Hunt
 from invider.store.snapshot import deck_snapshot
 

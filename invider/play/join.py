@@ -9,9 +9,9 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.exc import IntegrityError
 
+from invider.hunt.discretion import is_discreet, show_name
 from invider.hunt.names import clean_display_name, generated_name, generated_names, name_key
 from invider.hunt.wordlist import check_allowed
-from invider.learning.privacy import is_discreet, show_name
 from invider.play.identity import bp, log_in, safe_next
 from invider.store import ratelimit
 from invider.store.database import begin_write

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import unicodedata
-
 from flask import abort, g, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from sqlalchemy import Row
 
 from invider.decks.reading import normalise_code
 from invider.hunt.scoring import STORED_ANSWER, AnswersClosed, player_rank, record_answer
 from invider.play.identity import bp, player_required
 from invider.store import ratelimit
-from invider.store.models import CONFIDENCE, Answer, Invider, db
+from invider.store.models import Answer, Invider, db
 from invider.store.snapshot import deck_snapshot
+from invider.web.forms import answer_form
 
 # Guessing poster codes: 10 unknown codes in 5 minutes per player. Codes carry 64 bits,
 # so guessing is hopeless; the limit is per player, so that one person guessing never
 # blocks the colleagues who share their office's address.
 MISS_LIMIT, MISS_PERIOD = 10, 300
-MAX_TYPED_ANSWER = 200
 
 
 def visit_poster(code: str) -> tuple[Invider, Row | None]:
@@ -107,26 +104,6 @@ def answer(code: str):
         session.clear()
         return redirect(url_for("play.join", next=url_for("play.scan", code=invider.code)))
     return show_result(invider, stored, read_again=not created)
-
-
-def answer_form(choices: list[str]) -> tuple[str, str | None]:
-    """Return the answer and the confidence this form carries; 400 with a clear message if
-    the answer is not one of ``choices`` (or, for a typed answer, not plain short text)."""
-    if choices:
-        given = request.form.get("choice", "")
-        if given not in choices:
-            abort(400, description=_("Please pick one of the answers shown."))
-    else:
-        given = " ".join(request.form.get("answer", "").split())
-        if any(unicodedata.category(ch) == "Cc" for ch in given):
-            abort(400, description=_("Please type your answer as plain text."))
-        if not given or len(given) > MAX_TYPED_ANSWER:
-            abort(400, description=_("Please type an answer (200 characters at most)."))
-    # Optional (a phone without the radio buttons still answers); never a free text.
-    confidence = request.form.get("confidence") or None
-    if confidence is not None and confidence not in CONFIDENCE:
-        abort(400, description=_("Please say how sure you are with one of the options shown."))
-    return given, confidence
 
 
 def closed(invider: Invider):

@@ -269,10 +269,3 @@ class AdminSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Derived from the organiser password at login: a new password ends the login.
     password_stamp: Mapped[str | None] = mapped_column(String(64))
-
-
-def create_schema() -> None:
-    """Bring the schema up to date: Alembic migrations up to the latest revision."""
-    from invider.store.schema import upgrade_schema
-
-    upgrade_schema()

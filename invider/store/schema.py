@@ -94,3 +94,8 @@ def startup_lock() -> Iterator[None]:
             yield
         finally:
             fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+def create_schema() -> None:
+    """Bring the schema up to date: Alembic migrations up to the latest revision."""
+    upgrade_schema()

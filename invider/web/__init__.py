@@ -1,1 +1,1 @@
-"""What every page shares: security headers and cookies, error pages, languages and links."""
+"""What every page shares: security headers, error pages, languages, links, the answer form."""

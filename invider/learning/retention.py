@@ -1,4 +1,4 @@
-"""Works-council mode: discreet standings, the retention date and what it deletes."""
+"""Retention: when per-person data is anonymised and deleted, and the job that does it."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, update
 
+from invider.hunt.discretion import is_discreet
 from invider.hunt.moderation import anonymise_players, scrub_free_space
 from invider.learning.topics import compute_learning
 from invider.store.database import begin_write
@@ -13,40 +14,6 @@ from invider.store.models import Answer, EchoAnswer, Hunt, Player, db, utcnow
 
 #: In discreet mode without ``retention_days``, per-person data is kept this long.
 DISCREET_RETENTION_DAYS = 30
-
-
-def is_discreet(hunt: Hunt | None) -> bool:
-    """Tell whether the hunt runs in works-council ("discreet") mode."""
-    return hunt is not None and hunt.standings == "discreet"
-
-
-def top_half(rank: int, total: int) -> bool:
-    """Tell whether ``rank`` is in the top half of ``total`` players (the middle one included).
-
-    Discreet standings never name anyone below it: the bottom of the table stays unseen.
-    """
-    return rank <= (total + 1) // 2
-
-
-def discreet_players(players: list[dict]) -> tuple[list[dict], dict[int, int], int]:
-    """Keep the ranked rows of players who chose to appear by name, in the top half.
-
-    Returns those rows (each keeps its rank among everyone), every player's rank by id
-    (for their own page, never published) and how many players are left unnamed.
-    """
-    named = set(
-        db.session.execute(db.select(Player.id).where(Player.show_name.is_(True))).scalars()
-    )
-    ranks = {row["id"]: row["rank"] for row in players}
-    shown = [row for row in players if row["id"] in named and top_half(row["rank"], len(players))]
-    return shown, ranks, len(players) - len(shown)
-
-
-def show_name(player: Player) -> None:
-    """Record that ``player`` chose to appear by name in discreet standings."""
-    begin_write()
-    db.session.execute(update(Player).where(Player.id == player.id).values(show_name=True))
-    db.session.commit()
 
 
 def retention_days(hunt: Hunt | None) -> int | None:

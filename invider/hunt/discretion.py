@@ -1,0 +1,48 @@
+"""Works-council mode: who may be named, and the floor below which no figure is shown."""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import update
+
+from invider.store.database import begin_write
+from invider.store.models import Hunt, Player, db
+
+
+def is_discreet(hunt: Hunt | None) -> bool:
+    """Tell whether the hunt runs in works-council ("discreet") mode."""
+    return hunt is not None and hunt.standings == "discreet"
+
+
+def top_half(rank: int, total: int) -> bool:
+    """Tell whether ``rank`` is in the top half of ``total`` players (the middle one included).
+
+    Discreet standings never name anyone below it: the bottom of the table stays unseen.
+    """
+    return rank <= (total + 1) // 2
+
+
+def discreet_players(players: list[dict]) -> tuple[list[dict], dict[int, int], int]:
+    """Keep the ranked rows of players who chose to appear by name, in the top half.
+
+    Returns those rows (each keeps its rank among everyone), every player's rank by id
+    (for their own page, never published) and how many players are left unnamed.
+    """
+    named = set(
+        db.session.execute(db.select(Player.id).where(Player.show_name.is_(True))).scalars()
+    )
+    ranks = {row["id"]: row["rank"] for row in players}
+    shown = [row for row in players if row["id"] in named and top_half(row["rank"], len(players))]
+    return shown, ranks, len(players) - len(shown)
+
+
+def show_name(player: Player) -> None:
+    """Record that ``player`` chose to appear by name in discreet standings."""
+    begin_write()
+    db.session.execute(update(Player).where(Player.id == player.id).values(show_name=True))
+    db.session.commit()
+
+
+def privacy_floor() -> int:
+    """Return the smallest group of players whose topic or team figures may be shown."""
+    return max(1, int(current_app.config.get("PRIVACY_FLOOR", 5)))
