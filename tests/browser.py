@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 from server import Server
 
@@ -90,3 +91,22 @@ def join(page: Page, server: Server, name: str, team: str = "DSI", key: str | No
     page.get_by_label("Pseudo").fill(name)
     page.get_by_label("Équipe").select_option(team)
     page.get_by_role("button", name="C'est parti").click()
+
+
+AXE_OPTIONS = {
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
+    },
+    "resultTypes": ["violations"],
+}
+
+
+def serious_violations(page) -> list[str]:
+    """Run axe-core on the page; return its serious and critical violations, readably."""
+    results = Axe().run(page, options=AXE_OPTIONS)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]

@@ -48,3 +48,22 @@ def rows(engine: Engine, sql: str, **params) -> list:
     """Run one query and return its rows as tuples."""
     with engine.connect() as conn:
         return [tuple(r) for r in conn.execute(text(sql), params)]
+
+
+def codes_of(engine) -> dict[str, str]:
+    return dict(rows(engine, "select key, code from invider order by number"))
+
+
+def assert_scores_add_up(engine) -> None:
+    """Every score, found and correct count equals the sums over that player's answers."""
+    drift = rows(
+        engine,
+        """
+        select p.name, p.score, coalesce(sum(a.points), 0), p.found, count(a.id),
+               p.correct, coalesce(sum(case when a.correct then 1 else 0 end), 0)
+        from player p left join answer a on a.player_id = p.id
+        group by p.id, p.name, p.score, p.found, p.correct
+        having p.score != coalesce(sum(a.points), 0) or p.found != count(a.id)
+            or p.correct != coalesce(sum(case when a.correct then 1 else 0 end), 0)""",
+    )
+    assert drift == []

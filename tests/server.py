@@ -110,3 +110,13 @@ class Phone:
         return self.http.post(
             f"{self.url}/i/{code}", data={"csrf_token": token, **fields}, timeout=30
         )
+
+
+def console(*args: str, tmp_path: Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    exe = shutil.which("invider")
+    assert exe, "the `invider` console script is not installed"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("INVIDER_", "FLASK_"))}
+    env["INVIDER_INSTANCE"] = str(tmp_path / "instance")
+    return subprocess.run(
+        [exe, *args], env=env, cwd=cwd or tmp_path, capture_output=True, text=True, timeout=60
+    )

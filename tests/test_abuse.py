@@ -7,14 +7,14 @@ import re
 import secrets
 import sqlite3
 import time
+from contextlib import nullcontext
 
 import pytest
 import redis
 from conftest import csrf_token
-from databases import engine_for, postgres_schema
+from databases import codes_of, engine_for, postgres_schema
 from requirements import need_redis
 from server import Phone, Server
-from test_concurrency import codes_of, nullcontext
 
 from invider.admin.exports import results_csv
 

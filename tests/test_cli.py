@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import csv
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from server import console
 
 from invider import create_app
 from invider.decks.loading import load_deck
 from invider.decks.reading import read_deck
-from invider.store.models import Invider, create_schema, db
+from invider.store.models import Invider, db
+from invider.store.schema import create_schema
 
 
 def other_phone(app, play):
@@ -147,16 +146,6 @@ def test_posters_qr_code_opens_the_poster_page(bare_app, tmp_path):
     with Image.open(out / "png" / "2-services.png") as image:
         texts = {b.text for b in zxingcpp.read_barcodes(image.convert("L"))}
     assert any(t.endswith(code) and t.startswith("http://localhost:8000/") for t in texts), texts
-
-
-def console(*args: str, tmp_path: Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    exe = shutil.which("invider")
-    assert exe, "the `invider` console script is not installed"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("INVIDER_", "FLASK_"))}
-    env["INVIDER_INSTANCE"] = str(tmp_path / "instance")
-    return subprocess.run(
-        [exe, *args], env=env, cwd=cwd or tmp_path, capture_output=True, text=True, timeout=60
-    )
 
 
 def test_console_script_lists_its_commands(tmp_path):

@@ -11,11 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
-from databases import engine_for, rows, scalar
+from databases import assert_scores_add_up, codes_of, engine_for, rows, scalar
 from loadrun import generated_deck, run, verdict
 from requirements import need_root
 from server import Phone, Server
-from test_concurrency import assert_scores_add_up, codes_of
 
 
 @pytest.fixture

@@ -164,7 +164,7 @@ def check(page, label: str, width: int, height: int) -> list[str]:
 
 
 def axe_problems(page) -> list[str]:
-    from test_accessibility import serious_violations
+    from browser import serious_violations
 
     return serious_violations(page)
 

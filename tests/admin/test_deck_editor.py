@@ -211,7 +211,7 @@ def test_removing_an_answered_invider_is_refused_with_the_reason(app, admin_clie
 def test_downloads_give_the_deck_back_as_toml_and_as_a_spreadsheet(
     app, admin_client, tmp_path, deck_file
 ):
-    from test_deck_sheets import same_deck
+    from conftest import same_deck
 
     from invider.decks.reading import read_deck
     from invider.decks.spreadsheet import read_sheet

@@ -6,9 +6,8 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import zxingcpp
 from conftest import Actions
-from PIL import Image, ImageDraw
+from qr_codes import decode_svg_qr
 
 from invider.board.figures import reveal_topics, topic_figures
 from invider.board.tallies import Batches
@@ -180,18 +179,6 @@ def test_screen_page_renders_everything_without_javascript(app, client, played):
     assert "found it" in page and "right first time" in page
     assert 'href="/static/css/screen.css"' in page and 'src="/static/js/screen.js"' in page
     assert "<script>" not in page
-
-
-def decode_svg_qr(svg: str) -> str:
-    """Draw the QR code's path (``M x y h w v1 h-w z`` runs) and read it back."""
-    size = int(re.search(r'viewBox="0 0 (\d+) \d+"', svg).group(1))
-    scale = 8
-    image = Image.new("L", (size * scale, size * scale), 255)
-    draw = ImageDraw.Draw(image)
-    for x, y, w in re.findall(r"M(\d+) (\d+)h(\d+)", svg):
-        x, y, w = int(x), int(y), int(w)
-        draw.rectangle([x * scale, y * scale, (x + w) * scale - 1, (y + 1) * scale - 1], fill=0)
-    return zxingcpp.read_barcodes(image)[0].text
 
 
 @pytest.mark.parametrize("status", [None, "frozen"])
@@ -403,8 +390,8 @@ def test_reveal_topics_split_any_ranking():
 
 def test_the_running_tally_counts_as_a_fresh_count_would(app, client):
     """The screen reads only new answers each time; the figures equal a count from scratch."""
-    from invider.board.figures import privacy_floor
     from invider.board.tallies import Tally
+    from invider.hunt.discretion import privacy_floor
 
     app.config["PRIVACY_FLOOR"] = 2
     phones = [player(app, f"T{i}") for i in range(6)]

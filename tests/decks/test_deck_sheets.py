@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from conftest import SMALL_DECK
+from conftest import SMALL_DECK, same_deck
 from openpyxl import Workbook, load_workbook
 
 from invider.decks.reading import DeckError, read_deck
@@ -60,11 +60,6 @@ question = "Combien d'inscrits au premier MOOC ?"
 accept = ["30 000"]
 fact = "30 000 personnes."
 """
-
-
-def same_deck(one, other) -> bool:
-    """Tell whether two validated decks are the same deck, wherever they were read from."""
-    return {**vars(one), "path": ""} == {**vars(other), "path": ""}
 
 
 def write(path: Path, data: bytes) -> Path:

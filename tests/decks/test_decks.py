@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import DEMO_DECK, csrf_token
-from test_cli import console
+from server import console
 
 from invider.decks.reading import CODE_ALPHABET, CODE_LENGTH, DeckError, new_code, read_deck
 from invider.store.models import Answer, Hunt, Invider, Player, db

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from databases import engine_for, postgres_schema, rows, scalar
+from databases import assert_scores_add_up, codes_of, engine_for, postgres_schema, rows, scalar
 from loadrun import generated_deck, run, verdict
 from server import Phone, Server
 
@@ -39,25 +39,6 @@ class nullcontext:
 
     def __exit__(self, *exc):
         return False
-
-
-def codes_of(engine) -> dict[str, str]:
-    return dict(rows(engine, "select key, code from invider order by number"))
-
-
-def assert_scores_add_up(engine) -> None:
-    """Every score, found and correct count equals the sums over that player's answers."""
-    drift = rows(
-        engine,
-        """
-        select p.name, p.score, coalesce(sum(a.points), 0), p.found, count(a.id),
-               p.correct, coalesce(sum(case when a.correct then 1 else 0 end), 0)
-        from player p left join answer a on a.player_id = p.id
-        group by p.id, p.name, p.score, p.found, p.correct
-        having p.score != coalesce(sum(a.points), 0) or p.found != count(a.id)
-            or p.correct != coalesce(sum(case when a.correct then 1 else 0 end), 0)""",
-    )
-    assert drift == []
 
 
 def burst(phone: Phone, code: str, token: str, choices: list[str]) -> list[requests.Response]:

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from babel.dates import format_datetime
 from conftest import csrf_token
-from test_screen import decode_svg_qr
+from qr_codes import decode_svg_qr
 
-from invider.learning.echo import echo_window
+from invider.hunt.schedule import echo_window
 from invider.store.models import EchoAnswer, Hunt, Player, db, utcnow
 
 
@@ -176,7 +176,7 @@ def test_after_its_close_the_echo_says_it_closed_and_refuses_answers(alice, app,
 
 
 def test_by_default_the_echo_opens_a_week_after_the_close(app):
-    from invider.learning.echo import echo_status, echo_window
+    from invider.hunt.schedule import echo_status, echo_window
 
     with app.app_context():
         hunt = Hunt.current()

@@ -10,7 +10,8 @@ from invider.decks.loading import load_deck
 from invider.decks.reading import read_deck
 from invider.hunt.scoring import record_answer
 from invider.store.database import WAL_SIZE_LIMIT
-from invider.store.models import Hunt, Invider, Player, create_schema, db
+from invider.store.models import Hunt, Invider, Player, db
+from invider.store.schema import create_schema
 
 INVIDERS, PLAYERS = 100, 100
 

@@ -17,10 +17,10 @@ from invider import create_app
 from invider.decks.loading import load_deck
 from invider.decks.reading import read_deck
 from invider.hunt.scoring import record_answer
-from invider.store.models import Answer, Invider, Player, create_schema, db
-from invider.store.schema import alembic_config
+from invider.store.models import Answer, Invider, Player, db
+from invider.store.schema import alembic_config, create_schema
 
-RELEASE_01 = Path(__file__).parent / "data" / "release-0.1.sql"
+RELEASE_01 = Path(__file__).parent.parent / "data" / "release-0.1.sql"
 
 
 @pytest.fixture
