@@ -37,6 +37,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         DECK_DIR="questions",
         PRINTABLES_DIR="printables",
         STANDINGS_CACHE_SECONDS=1.0,
+        # How often a running `invider serve` checks whether the retention date has passed.
+        RETENTION_CHECK_MINUTES=60,
         # "NORMAL" survives a process kill; "FULL" also a power cut, for a cost.
         SQLITE_SYNCHRONOUS="NORMAL",
         MAX_CONTENT_LENGTH=1024 * 1024,

@@ -268,7 +268,13 @@ def serve_command(host: str, port: int, workers: int | None, render_posters: boo
     sys.stdout.flush()
 
     workers = workers or max(2, min(8, 2 * (os.cpu_count() or 1)))
-    env = dict(os.environ, INVIDER_INSTANCE=app.instance_path, INVIDER_PUBLIC_URL=public_url)
+    env = dict(
+        os.environ,
+        INVIDER_INSTANCE=app.instance_path,
+        INVIDER_PUBLIC_URL=public_url,
+        # Read by gunicorn's master, which runs the retention schedule (invider.serving).
+        INVIDER_RETENTION_CHECK_MINUTES=str(app.config["RETENTION_CHECK_MINUTES"]),
+    )
     args = [
         sys.executable,
         "-m",

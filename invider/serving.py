@@ -1,14 +1,20 @@
 """What ``invider serve`` does before gunicorn takes over, and gunicorn's settings.
 
 Gunicorn reads this module as its configuration (``--config python:invider.serving``):
-only the names of its settings (``logconfig_dict``, ``access_log_format``) are read.
+only the names of its settings (``logconfig_dict``, ``access_log_format``) and of its
+server hooks (``when_ready``) are read.
 """
 
 from __future__ import annotations
 
 import csv
 import ipaddress
+import os
 import socket
+import subprocess
+import sys
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -203,3 +209,41 @@ logconfig_dict = {
 }
 # The default format without its own time (the line starts with one) and with the duration.
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
+
+
+def when_ready(server) -> None:
+    """Start the retention schedule in gunicorn's master process (a gunicorn server hook).
+
+    The retention job never runs on a page view: a running server applies it within
+    ``RETENTION_CHECK_MINUTES`` of its date, as ``invider serve`` does at start.
+    """
+    minutes = float(os.environ.get("INVIDER_RETENTION_CHECK_MINUTES") or 60)
+    if minutes > 0:
+        threading.Thread(
+            target=retention_schedule, args=(minutes * 60, server.log), daemon=True
+        ).start()
+
+
+def retention_schedule(period: float, log) -> None:
+    """Run ``invider retention`` every ``period`` seconds, each time in a process of its own.
+
+    A process of its own keeps the master free of database connections, which every
+    worker forked later would otherwise share. The command does nothing before the date
+    and once it has run, and several servers running it at once apply it once.
+    """
+    while True:
+        time.sleep(period)
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", "invider", "retention"],
+                capture_output=True,
+                text=True,
+                timeout=max(60.0, period),
+            )
+        except subprocess.TimeoutExpired:
+            log.error("retention check: no answer within %.0f s", max(60.0, period))
+            continue
+        if done.returncode != 0:
+            log.error("retention check failed: %s", (done.stderr or done.stdout).strip())
+        elif not done.stdout.startswith(("nothing to do", "no retention date")):
+            log.info("retention: %s", done.stdout.strip())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import time
 
 import pytest
 import requests
@@ -70,3 +71,35 @@ def test_serve_refuses_a_broken_deck(workdir):
     )
     assert result.returncode == 2
     assert "questions/deck.toml:2: title must be text" in result.stderr
+
+
+def test_a_running_server_applies_the_retention_when_its_date_passes(workdir):
+    """No page view runs the retention job: the server's own schedule does, on the date."""
+    deck = workdir / "questions" / "deck.toml"
+    deck.write_text(SMALL_DECK.replace("points = 10", "points = 10\nretention_days = 1"))
+    # Checked every 3 seconds instead of every hour, so the test sees the date pass.
+    server = Server(workdir, env={"INVIDER_RETENTION_CHECK_MINUTES": "0.05"}).start()
+    try:
+        Phone(server.url).join("Alice Martin", "Red")
+        database = workdir / "instance" / "invider.db"
+        with sqlite3.connect(database) as conn:
+            stored = conn.execute("select joined_at from player").fetchone()[0]
+            # Closed a day ago, less five seconds: the retention date is five seconds away.
+            conn.execute(
+                "update hunt set closes_at = datetime(?, '-1 day', '+5 seconds')", (stored,)
+            )
+        names = []
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline:
+            with sqlite3.connect(database) as conn:
+                names = [row[0] for row in conn.execute("select name from player")]
+            if names and names != ["Alice Martin"]:
+                break
+            time.sleep(0.5)
+        assert names and names[0].startswith("Player "), server.output()
+        while "retention: names anonymised" not in server.output() and time.monotonic() < deadline:
+            time.sleep(0.2)  # the master logs it once the command has exited
+        assert "retention: names anonymised" in server.output()
+        assert requests.get(server.url + "/healthz", timeout=5).status_code == 200
+    finally:
+        server.stop()

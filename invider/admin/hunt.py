@@ -11,10 +11,9 @@ from sqlalchemy import func
 
 from invider.admin.access import actor, admin_required, bp
 from invider.admin.report import poster_health
-from invider.hunt.discretion import privacy_floor
 from invider.hunt.moderation import NAME_MODES, set_name_mode, set_schedule, set_status
 from invider.hunt.schedule import echo_status, echo_window, set_echo_window
-from invider.learning.retention import apply_retention, retention_date, retention_preview
+from invider.learning.retention import retention_date, retention_due, retention_preview
 from invider.store.models import AuditEntry, Hunt, Player, db, utcnow
 
 STATUS_ACTIONS = {"open": "open", "freeze": "frozen", "close": "closed", "schedule": None}
@@ -55,8 +54,6 @@ def recent_audit(limit: int = 15) -> list[AuditEntry]:
 @admin_required
 def dashboard():
     """Show the hunt status, its controls, the echo and retention dates, and poster health."""
-    # The retention date may have passed since the server started: the check runs here too.
-    apply_retention(privacy_floor(), actor())
     hunt = Hunt.current()
     now = utcnow()
     minutes = float(current_app.config.get("SILENT_MINUTES", 60))
@@ -77,7 +74,12 @@ def dashboard():
         echo=dict(
             zip(("opens", "closes"), echo_window(hunt), strict=True), status=echo_status(hunt)
         ),
-        retention={"date": retention_date(hunt), "deletes": retention_preview()},
+        retention={
+            "date": retention_date(hunt),
+            "due": retention_due(hunt, now),
+            "check_minutes": current_app.config["RETENTION_CHECK_MINUTES"],
+            "deletes": retention_preview(),
+        },
     )
 
 

@@ -235,7 +235,7 @@ def test_the_control_room_writes_the_staff_notice_and_the_cse_summary(discreet, 
     assert admin_client.get("/admin/privacy").status_code == 200
 
 
-def test_the_dashboard_shows_the_retention_date_and_runs_it_when_due(discreet, admin_client):
+def test_the_dashboard_shows_the_retention_date_and_never_runs_it(discreet, admin_client):
     alice = join(discreet, "Alice Martin", True)
     alice.answer("launch", choice="March 2016", confidence="sure")
     alice.client.post("/me/resume", data={"csrf_token": csrf_token(alice.client, "/me")})
@@ -262,7 +262,18 @@ def test_the_dashboard_shows_the_retention_date_and_runs_it_when_due(discreet, a
         hunt = Hunt.current()
         hunt.closes_at = utcnow() - timedelta(days=31)
         db.session.commit()
-    # Past the date, opening the control room runs the retention job.
+    # Past the date, a page view changes nothing: it says what the server will do.
+    for path in ("/admin/privacy", "/privacy", "/admin/"):
+        page = " ".join(html.unescape(admin_client.get(path).get_data(as_text=True)).split())
+        assert "Retention applied on" not in page, path
+    assert "The retention date has passed: the running server applies it within 60 minutes" in page
+    with discreet.app_context():
+        names = db.session.execute(db.select(Player.name).order_by(Player.id)).scalars().all()
+        assert names == ["Alice Martin", "Bobbie"]
+        assert db.session.execute(db.select(Answer.confidence)).scalars().all() == ["sure"]
+    # The button on the Privacy page (a POST) applies it.
+    token = csrf_token(admin_client, "/admin/privacy")
+    admin_client.post("/admin/privacy/retention", data={"csrf_token": token, "confirm": "DELETE"})
     page = " ".join(html.unescape(admin_client.get("/admin/").get_data(as_text=True)).split())
     assert "Retention applied on" in page
     with discreet.app_context():
