@@ -14,8 +14,6 @@ from collections.abc import Iterator
 from functools import lru_cache
 from html import escape
 
-from PIL import Image, ImageColor
-
 WIDTH = 11
 HEIGHT = 8
 #: Columns from the centre column (0) to the outer edge (5); the left half is mirrored.
@@ -224,16 +222,3 @@ def sprite_svg(key: str, *, silhouette: bool = False, title: str | None = None) 
         f'shape-rendering="crispEdges" {label}>'
         f'{title_tag}<path fill="{colour}" d="{_path_data(sprite_grid(key))}"/></svg>'
     )
-
-
-def sprite_image(key: str, scale: int, *, colour: str | None = None) -> Image.Image:
-    """Return the invader of ``key`` as an RGBA image, ``scale`` pixels per sprite pixel."""
-    if scale < 1:
-        raise ValueError(f"scale must be a positive integer, not {scale!r}")
-    rgb = ImageColor.getrgb(colour or sprite_colour(key))[:3]
-    ink = (*rgb, 255)
-    clear = (0, 0, 0, 0)
-    small = Image.new("RGBA", (WIDTH, HEIGHT), clear)
-    small.putdata([ink if cell else clear for row in sprite_grid(key) for cell in row])
-    # Nearest neighbour keeps the pixel-art edges crisp at any integer scale.
-    return small.resize((WIDTH * scale, HEIGHT * scale), Image.Resampling.NEAREST)

@@ -137,7 +137,7 @@ def _plain(text: str, cells: Cells) -> str:
 
 
 @dataclass
-class Sheet:
+class Grid:
     """A grid of cell values with its name, as read from a workbook or a CSV file."""
 
     name: str
@@ -170,7 +170,7 @@ def read_sheet(path: str | Path, hunt: dict | None = None) -> tuple[dict, Deck]:
     return deck_from_sheets(xlsx_sheets(raw, path.name), hunt, path.name)
 
 
-def xlsx_sheets(raw: bytes, name: str) -> list[Sheet]:
+def xlsx_sheets(raw: bytes, name: str) -> list[Grid]:
     """Return the sheets of an .xlsx workbook as grids of values."""
     from openpyxl import load_workbook
 
@@ -188,12 +188,11 @@ def xlsx_sheets(raw: bytes, name: str) -> list[Sheet]:
             [f"{name}: not an Excel workbook (.xlsx); save it as .xlsx or .csv and upload it again"]
         ) from None
     return [
-        Sheet(ws.title, [tuple(r) for r in ws.iter_rows(values_only=True)])
-        for ws in book.worksheets
+        Grid(ws.title, [tuple(r) for r in ws.iter_rows(values_only=True)]) for ws in book.worksheets
     ]
 
 
-def csv_sheet(raw: bytes, name: str) -> Sheet:
+def csv_sheet(raw: bytes, name: str) -> Grid:
     """Return a CSV file as one sheet: UTF-8 (with or without BOM) or Windows-1252."""
     for encoding in ("utf-8-sig", "cp1252"):
         try:
@@ -207,10 +206,10 @@ def csv_sheet(raw: bytes, name: str) -> Sheet:
     # French spreadsheets write ";", others ",", some tabs: the header row tells.
     delimiter = max((";", ",", "\t"), key=first.count)
     rows = [tuple(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
-    return Sheet(name, rows)
+    return Grid(name, rows)
 
 
-def deck_from_sheets(sheets: list[Sheet], hunt: dict | None, name: str) -> tuple[dict, Deck]:
+def deck_from_sheets(sheets: list[Grid], hunt: dict | None, name: str) -> tuple[dict, Deck]:
     """Build deck data from the sheets, validate it, and return the data and the Deck."""
     by_name = {_fold(s.name): s for s in sheets}
     inviders = next(
@@ -266,7 +265,7 @@ def _sorted(messages: list[str]) -> list[str]:
     return sorted(dict.fromkeys(messages), key=order)
 
 
-def read_hunt(sheet: Sheet, cells: Cells, errors: list) -> dict:
+def read_hunt(sheet: Grid, cells: Cells, errors: list) -> dict:
     """Read the Hunt sheet's setting rows into a ``[hunt]`` table."""
     known = hunt_rows()
     table: dict = {}
@@ -288,7 +287,7 @@ def read_hunt(sheet: Sheet, cells: Cells, errors: list) -> dict:
     return table
 
 
-def read_inviders(sheet: Sheet, cells: Cells, errors: list) -> list[dict]:
+def read_inviders(sheet: Grid, cells: Cells, errors: list) -> list[dict]:
     """Read the Inviders sheet, one ``[[invider]]`` table per non-empty row."""
     if not sheet.rows:
         return []

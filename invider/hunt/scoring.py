@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from invider.hunt.answers import is_correct, normalise_answer  # noqa: F401 (re-exported)
+from invider.hunt.answers import is_correct
 from invider.hunt.discretion import discreet_players, is_discreet
 from invider.store.database import begin_write
 from invider.store.models import (

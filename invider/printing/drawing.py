@@ -20,7 +20,6 @@ PT = 25.4 / 72  # millimetres in a typographic point
 ASCENT = 0.93  # from the top of a line to its baseline, in ems
 LEADING = 1.2  # line spacing, in ems
 Grid = tuple[tuple[bool, ...], ...]
-Rgb = tuple[int, int, int]
 
 
 @lru_cache(maxsize=2)

@@ -150,10 +150,6 @@ def poster_url(public_url: str, code: str) -> str:
     return f"{public_url.rstrip('/')}/i/{code}"
 
 
-def _label(deck: PosterDeck, item: PosterItem) -> str:
-    return f"{_sheet(deck, 'http://x', 'a4', MONO).number(item.number)} / {len(deck.items)}"
-
-
 def printables_stamp(
     deck: PosterDeck, public_url: str, *, paper: str = "a4", mono: bool = False
 ) -> str:

@@ -33,10 +33,10 @@ class DeckSnapshot:
 
 def deck_snapshot() -> DeckSnapshot:
     """Return this worker's copy of the hunt and deck, read again once it is too old."""
-    return cached(DECK, read_deck)
+    return cached(DECK, read_snapshot)
 
 
-def read_deck() -> DeckSnapshot:
+def read_snapshot() -> DeckSnapshot:
     """Read the hunt and every invider into detached objects no request can change."""
     # A session of its own: the request's session may hold an organiser's pending edits.
     with Session(db.engine, expire_on_commit=False) as session:

@@ -17,7 +17,6 @@ from invider.art.sprites import (
     WIDTH,
     sprite_colour,
     sprite_grid,
-    sprite_image,
     sprite_svg,
 )
 
@@ -196,25 +195,3 @@ def test_silhouette_is_the_same_shape_in_grey() -> None:
     hidden = parse(sprite_svg("invider-7", silhouette=True)).find(f"{SVG}path")
     assert hidden.get("d") == found.get("d")
     assert hidden.get("fill") == SILHOUETTE != found.get("fill")
-
-
-def test_image_is_the_grid_at_a_crisp_integer_scale() -> None:
-    image = sprite_image("invider-7", 10)
-    assert image.size == (WIDTH * 10, HEIGHT * 10)
-    ink = (*ImageColor.getrgb(sprite_colour("invider-7")), 255)
-    assert set(image.getcolors()) <= {(n, ink) for n in range(10**4)} | {
-        (n, (0, 0, 0, 0)) for n in range(10**4)
-    }
-    for r, row in enumerate(sprite_grid("invider-7")):
-        for c, cell in enumerate(row):
-            assert image.getpixel((c * 10 + 5, r * 10 + 5)) == (ink if cell else (0, 0, 0, 0))
-
-
-def test_image_colour_can_be_chosen() -> None:
-    image = sprite_image("invider-7", 1, colour="#000000")
-    assert {colour for _, colour in image.getcolors()} == {(0, 0, 0, 255), (0, 0, 0, 0)}
-
-
-def test_image_scale_must_be_positive() -> None:
-    with pytest.raises(ValueError, match="scale"):
-        sprite_image("invider-7", 0)

@@ -294,11 +294,15 @@ def test_rendering_again_removes_posters_of_removed_inviders(tmp_path: Path) -> 
 
 
 def test_poster_number_is_padded_like_the_png_names() -> None:
-    from invider.printing.posters import _label
+    from invider.printing.posters import _sheet
+    from invider.printing.sheets import MONO
+
+    def label(deck, item):
+        return f"{_sheet(deck, 'http://x', 'a4', MONO).number(item.number)} / {len(deck.items)}"
 
     deck = make_deck(24)
-    assert _label(deck, deck.items[6]) == "#07 / 24"
-    assert _label(make_deck(9), make_deck(9).items[6]) == "#7 / 9"
+    assert label(deck, deck.items[6]) == "#07 / 24"
+    assert label(make_deck(9), make_deck(9).items[6]) == "#7 / 9"
 
 
 def test_placement_csv_lists_every_poster_for_excel(tmp_path: Path) -> None:
