@@ -204,7 +204,7 @@ def anonymise_command(yes: bool) -> None:
     from invider.hunt.moderation import anonymise_players
 
     create_schema()
-    hunt = db.session.execute(db.select(Hunt).limit(1)).scalar_one_or_none()
+    hunt = Hunt.current()
     if not yes and sys.stdin.isatty():
         click.confirm("Replace every player name for good?", abort=True)
     count = anonymise_players("command line", hunt.language if hunt else "en")

@@ -14,7 +14,7 @@ from invider.admin.report import poster_health
 from invider.decks.cells import write_csv
 from invider.hunt.discretion import is_discreet, privacy_floor
 from invider.learning.topics import TOPIC_COLUMNS, topic_rows
-from invider.store.models import Hunt, Invider, Player, db, utcnow
+from invider.store.models import RANKING, Hunt, Invider, Player, db, utcnow
 
 RESULT_COLUMNS = ["rank", "name", "team", "score", "found", "correct", "hidden", "joined_at"]
 INVIDER_COLUMNS = [
@@ -38,9 +38,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def result_rows() -> list[list]:
     """Return every player in rank order, as typed values of RESULT_COLUMNS."""
-    players = db.session.execute(
-        db.select(Player).order_by(Player.score.desc(), Player.score_at, Player.id)
-    ).scalars()
+    players = db.session.execute(db.select(Player).order_by(*RANKING)).scalars()
     return [
         [rank, p.name, p.team, p.score, p.found, p.correct, int(p.hidden), p.joined_at]
         for rank, p in enumerate(players, start=1)

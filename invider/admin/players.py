@@ -10,7 +10,7 @@ from invider.admin.access import actor, admin_required, bp
 from invider.admin.newcomers import idle_count
 from invider.hunt.moderation import remove_player, rename_player, set_hidden
 from invider.hunt.names import name_key
-from invider.store.models import AuditEntry, Hunt, Player, db
+from invider.store.models import RANKING, AuditEntry, Hunt, Player, db
 
 PAGE_SIZE = 200
 
@@ -43,7 +43,7 @@ def get_player(player_id: int) -> Player:
 def players():
     """List players (search by name or team) with their moderation buttons and the log."""
     q = " ".join(request.args.get("q", "").split())[:40]
-    query = db.select(Player).order_by(Player.score.desc(), Player.score_at, Player.id)
+    query = db.select(Player).order_by(*RANKING)
     if q:
 
         def like(text: str) -> str:

@@ -15,7 +15,7 @@ from sqlalchemy import distinct, func
 
 from invider.board import figures
 from invider.hunt.scoring import compute_standings
-from invider.store.models import Answer, Hunt, Invider, Player, db
+from invider.store.models import RANKING, Answer, Hunt, Invider, Player, db
 
 
 @dataclass
@@ -210,12 +210,12 @@ def participation() -> dict:
 
 def results_report(floor: int, podium_size: int = 3) -> Report:
     """Build the results report: podium, teams, topics and participation."""
-    hunt = db.session.execute(db.select(Hunt).limit(1)).scalar_one_or_none()
+    hunt = Hunt.current()
     podium = (
         db.session.execute(
             db.select(Player)
             .where(Player.hidden.is_(False), Player.found > 0)
-            .order_by(Player.score.desc(), Player.score_at, Player.id)
+            .order_by(*RANKING)
             .limit(podium_size)
         )
         .scalars()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import and_, or_
 
 from invider.hunt.discretion import is_discreet, top_half
-from invider.hunt.scoring import _frozen_rows, live_rank, public_standings
-from invider.store.models import Player, db
+from invider.hunt.scoring import _frozen_rows, live_rank, public_standings, ranked_ahead
+from invider.store.models import RANKING, RANKING_BACKWARDS, Player, db
 from invider.store.snapshot import deck_snapshot
 from invider.store.worker_cache import cached
 
@@ -16,27 +16,13 @@ _FROZEN_ORDER = "invider.board.discreet.frozen_order"
 def _live_neighbours(player: Player) -> tuple[Player | None, Player | None]:
     """The players just above and just below ``player`` in the live ranking."""
     visible = Player.hidden.is_(False)
-    before = or_(
-        Player.score > player.score,
-        and_(Player.score == player.score, Player.score_at < player.score_at),
-        and_(
-            Player.score == player.score,
-            Player.score_at == player.score_at,
-            Player.id < player.id,
-        ),
-    )
+    before = or_(*ranked_ahead(player))
     after = and_(visible, ~before, Player.id != player.id)
     above = db.session.execute(
-        db.select(Player)
-        .where(visible, before)
-        .order_by(Player.score, Player.score_at.desc(), Player.id.desc())
-        .limit(1)
+        db.select(Player).where(visible, before).order_by(*RANKING_BACKWARDS).limit(1)
     ).scalar_one_or_none()
     below = db.session.execute(
-        db.select(Player)
-        .where(after)
-        .order_by(Player.score.desc(), Player.score_at, Player.id)
-        .limit(1)
+        db.select(Player).where(after).order_by(*RANKING).limit(1)
     ).scalar_one_or_none()
     return above, below
 

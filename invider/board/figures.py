@@ -204,7 +204,7 @@ def screen_content(standings: Standings, now: datetime | None = None) -> dict:
     While the standings are frozen, no figure counts an answer given after the freeze.
     """
     now = now or utcnow()
-    hunt = db.session.execute(db.select(Hunt).limit(1)).scalar_one_or_none()
+    hunt = Hunt.current()
     status = standings.hunt["status"]
     top = [
         {

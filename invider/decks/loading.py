@@ -85,7 +85,7 @@ def load_deck(deck: Deck) -> DeckPlan:
                     for key, count in sorted(answered.items())
                 ]
             )
-    hunt = db.session.execute(db.select(Hunt).limit(1)).scalar_one_or_none() or Hunt()
+    hunt = Hunt.current() or Hunt()
     hunt.title, hunt.language, hunt.teams, hunt.points = (
         deck.title,
         deck.language,

@@ -17,7 +17,7 @@ from invider.store.models import Hunt, Invider, db
 
 def data_from_db() -> dict | None:
     """Return the loaded deck as deck data, or None when no deck is loaded."""
-    hunt = db.session.execute(db.select(Hunt).limit(1)).scalar_one_or_none()
+    hunt = Hunt.current()
     if hunt is None:
         return None
     inviders = db.session.execute(db.select(Invider).order_by(Invider.number)).scalars()

@@ -8,7 +8,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from invider.hunt.answers import is_correct
@@ -17,6 +17,8 @@ from invider.store.database import begin_write
 from invider.store.models import (
     ANSWERING,
     CONFIDENCE_POINTS,
+    HUNT_ID,
+    RANKING,
     Answer,
     Hunt,
     Invider,
@@ -29,7 +31,6 @@ from invider.store.worker_cache import STANDINGS, cached
 
 #: The ranking: score, then who reached it first, then who joined first. The index
 #: ``ix_player_ranking`` holds players in this order, so the standings need no sort.
-RANKING = (Player.score.desc(), Player.score_at, Player.id)
 
 
 class AnswersClosed(Exception):
@@ -59,7 +60,7 @@ _JUDGE = (
         _hunt.c.confidence,
         _hunt.c.confidence_points,
     )
-    .select_from(_invider.join(_hunt, _hunt.c.id == 1))
+    .select_from(_invider.join(_hunt, _hunt.c.id == HUNT_ID))
     .where(_invider.c.id == bindparam("invider_id"))
 )
 _ADD_WRONG = (
@@ -264,6 +265,7 @@ def _frozen_rows(freeze_at: datetime) -> list:
         )
         .outerjoin(totals, totals.c.pid == Player.id)
         .where(Player.hidden.is_(False), Player.joined_at < freeze_at)
+        # RANKING's order, on the scores as they stood at the freeze.
         .order_by(score.desc(), reached, Player.id)
         .limit(MAX_ROWS)
     ).all()
@@ -314,15 +316,28 @@ def live_rank(player: Player) -> int:
     """
     visible = Player.hidden.is_(False)
 
-    def count(*conditions):
-        return select(func.count()).where(visible, *conditions).scalar_subquery()
+    def count(condition):
+        return select(func.count()).where(visible, condition).scalar_subquery()
 
-    higher = count(Player.score > player.score)
-    earlier = count(Player.score == player.score, Player.score_at < player.score_at)
-    same_moment = count(
-        Player.score == player.score, Player.score_at == player.score_at, Player.id < player.id
-    )
+    higher, earlier, same_moment = (count(c) for c in ranked_ahead(player))
     return db.session.execute(select(higher + earlier + same_moment)).scalar_one() + 1
+
+
+def ranked_ahead(player: Player) -> tuple:
+    """Return the three disjoint conditions of the players ``RANKING`` puts ahead of ``player``.
+
+    A higher score; the same score reached earlier; the same score at the same moment
+    with a smaller id (the order of ``RANKING``, written as conditions).
+    """
+    return (
+        Player.score > player.score,
+        and_(Player.score == player.score, Player.score_at < player.score_at),
+        and_(
+            Player.score == player.score,
+            Player.score_at == player.score_at,
+            Player.id < player.id,
+        ),
+    )
 
 
 def player_rank(player: Player) -> int | None:

@@ -58,6 +58,10 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
+#: A database holds one hunt, always with this id (a CHECK constraint says so).
+HUNT_ID = 1
+
+
 class Hunt(db.Model):
     """The one hunt this database runs: title, language, teams and schedule."""
 
@@ -99,7 +103,7 @@ class Hunt(db.Model):
 
         Player pages read ``snapshot.deck_snapshot().hunt``, the worker's copy.
         """
-        return db.session.get(cls, 1)
+        return db.session.get(cls, HUNT_ID)
 
     def status(self, now: datetime | None = None) -> str:
         """Return ``scheduled``, ``open``, ``frozen`` or ``closed`` at ``now``."""
@@ -192,7 +196,11 @@ class Player(db.Model):
 
 # The ranking order itself (score descending, then earliest, then id): SQLite reads the
 # standings straight from this index; with an ascending score it sorted in a temp B-tree.
-Index("ix_player_ranking", Player.hidden, Player.score.desc(), Player.score_at, Player.id)
+#: The ranking order, everywhere: score, then who reached it first, then who joined first.
+RANKING = (Player.score.desc(), Player.score_at, Player.id)
+#: The same order read backwards: the player just above another comes first.
+RANKING_BACKWARDS = (Player.score, Player.score_at.desc(), Player.id.desc())
+Index("ix_player_ranking", Player.hidden, *RANKING)
 
 
 class Answer(db.Model):

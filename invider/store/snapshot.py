@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from invider.store.models import Hunt, Invider, db
+from invider.store.models import HUNT_ID, Hunt, Invider, db
 from invider.store.worker_cache import DECK, cached
 
 
@@ -40,6 +40,6 @@ def read_snapshot() -> DeckSnapshot:
     """Read the hunt and every invider into detached objects no request can change."""
     # A session of its own: the request's session may hold an organiser's pending edits.
     with Session(db.engine, expire_on_commit=False) as session:
-        hunt = session.execute(select(Hunt).limit(1)).scalar_one_or_none()
+        hunt = session.get(Hunt, HUNT_ID)
         inviders = session.execute(select(Invider)).scalars().all()
     return DeckSnapshot(hunt=hunt, by_code={invider.code: invider for invider in inviders})
