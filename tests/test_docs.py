@@ -185,6 +185,29 @@ def test_every_deck_key_is_documented():
         assert re.search(rf"^\| `{key}` \|", text, re.MULTILINE), f"deck key {key} undocumented"
 
 
+def toml_examples() -> list[tuple[str, str]]:
+    """Return (file, text) for every TOML example that holds a whole deck."""
+    found = []
+    for path in documents():
+        for block in re.findall(
+            r"^( *)```toml\n(.*?)^ *```", path.read_text(encoding="utf-8"), re.M | re.S
+        ):
+            text = "\n".join(line.removeprefix(block[0]) for line in block[1].splitlines())
+            if "[hunt]" in text and "[[invider]]" in text:
+                found.append((path.name, text))
+    return found
+
+
+def test_deck_examples_load(tmp_path):
+    examples = toml_examples()
+    assert {name for name, _ in examples} >= {"README.md", "deck-format.md"}
+    for number, (name, text) in enumerate(examples):
+        path = tmp_path / f"{number}.toml"
+        path.write_text(text, encoding="utf-8")
+        deck = reading.read_deck(path)  # raises DeckError, naming the line, if the example is wrong
+        assert deck.inviders, name
+
+
 def test_an_exported_deck_points_to_its_format(runner, tmp_path):
     out = tmp_path / "deck.toml"
 
