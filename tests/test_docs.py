@@ -137,7 +137,6 @@ def documented_commands() -> list[tuple[str, str, list[str]]]:
 def commands(app: Flask):
     """Return a function giving the click command ``invider NAME ...`` runs."""
     group = FlaskGroup(create_app=lambda: app, add_version_option=False)
-    context = click.Context(group, obj=ScriptInfo(create_app=lambda: app))
 
     def find(name: str, words: list[str]) -> click.Command | None:
         command = group.get_command(context, name)
@@ -145,7 +144,10 @@ def commands(app: Flask):
             command = command.get_command(context, words.pop(0))
         return command
 
-    return find
+    # Looking a command up pushes an app context; closing the click context pops it, so
+    # later tests do not run inside this test's app.
+    with click.Context(group, obj=ScriptInfo(create_app=lambda: app)) as context:
+        yield find
 
 
 def test_documented_commands_and_options_exist(commands):
