@@ -20,7 +20,7 @@ KEY_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: easy to type
 CODE_LENGTH = 13  # 31**13 > 2**64
 
-#: The ``[hunt]`` table's keys, in the order the README documents them; from
+#: The ``[hunt]`` table's keys, in the order docs/deck-format.md lists them; from
 #: ``confidence`` on, the learning and privacy options (see echo.py and privacy.py).
 HUNT_FIELDS = (
     "title",
@@ -39,7 +39,7 @@ HUNT_FIELDS = (
     "retention_days",
 )
 HUNT_KEYS = frozenset(HUNT_FIELDS)
-#: An ``[[invider]]`` table's keys, in the order the README documents them.
+#: An ``[[invider]]`` table's keys, in the order docs/deck-format.md lists them.
 INVIDER_FIELDS = (
     "key",
     "question",

@@ -60,5 +60,5 @@ def ordered(keys, order: tuple[str, ...]) -> list[str]:
 
 def dumps(data: dict) -> str:
     """Return deck data as the text of a TOML deck file."""
-    header = '# Written by Invider; the format is described in README.md, "Deck format".\n\n'
+    header = "# Written by Invider; the format is described in docs/deck-format.md.\n\n"
     return header + tomli_w.dumps(data)

@@ -386,7 +386,7 @@ def test_the_learning_and_privacy_options_survive_both_exports(app, runner, tmp_
         assert learning_options(app) == options, name
     assert database_rows(app) == before
     assert same_deck(read_deck(tmp_path / "deck.toml"), read_deck(rich))
-    # Written in the order the README shows them.
+    # Written in the order docs/deck-format.md shows them.
     text = (tmp_path / "deck.toml").read_text(encoding="utf-8")
     keys = ["points =", "confidence", "echo_opens_at", "echo_closes_at", "echo_questions"]
     keys += ["standings", "retention_days"]

@@ -18,7 +18,7 @@ FRENCH_PO = ROOT / "invider" / "translations" / "fr" / "LC_MESSAGES" / "messages
 
 
 def extract(tmp_path: Path):
-    """Extract the messages of the whole codebase, as the README tells translators to."""
+    """Extract the messages of the whole codebase, as CONTRIBUTING.md tells translators to."""
     pot = tmp_path / "messages.pot"
     subprocess.run(
         [
@@ -68,7 +68,7 @@ def test_every_interface_string_has_a_french_translation(tmp_path):
             untranslated.append(message.id)
     assert untranslated == [], (
         "untranslated strings: update invider/translations/fr/LC_MESSAGES/messages.po "
-        "(see README, Translations)"
+        "(see CONTRIBUTING.md, Translations)"
     )
 
 
