@@ -12,7 +12,8 @@ from conftest import ROOT, SMALL_DECK
 from invider.admin.deck_editor import EDITOR_WORDING
 from invider.decks import edits
 from invider.decks.problems import DeckError, Phrase, Problem, Where
-from invider.decks.spreadsheet import SHEET_WORDING, read_any_deck
+from invider.decks.sheet_places import SHEET_WORDING
+from invider.decks.spreadsheet import read_any_deck
 from invider.decks.workbook import workbook_bytes
 
 
