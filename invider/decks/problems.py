@@ -132,5 +132,5 @@ class DeckError(Exception):
 
 
 def problem(where: Where, message: str, **params) -> Problem:
-    """Build a problem; the shorthand readers use for the errors of a whole file."""
+    """Build a problem with its parameters as keywords, as validate_deck's ``err`` takes them."""
     return Problem(where, message, params)
