@@ -4,6 +4,7 @@ printable downloads. The editor of single inviders is in ``deck_editor``.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import secrets
 import shutil
@@ -40,6 +41,7 @@ from invider.printing.posters import (
 )
 from invider.store.database import begin_write
 from invider.store.models import AuditEntry, Hunt, Invider, db
+from invider.web.i18n import page_translations
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 DECK_SUFFIXES = (".toml", *SHEET_SUFFIXES)
@@ -98,8 +100,15 @@ def stashed(token: str) -> Path | None:
 
 
 def deck_messages(error: DeckError, path: Path) -> list[str]:
-    """Return the deck errors naming the file as the organiser knows it, not its stash."""
-    return [m.replace(str(path), path.name, 1) for m in error.messages]
+    """Return the deck's problems in the page's language, naming the file, not its stash."""
+    translate = page_translations().ugettext
+    shown = []
+    for problem in error.problems:
+        if problem.where.file == str(path):
+            where = dataclasses.replace(problem.where, file=path.name)
+            problem = dataclasses.replace(problem, where=where)
+        shown.append(problem.located(translate))
+    return shown
 
 
 def deck_files() -> list[Path]:

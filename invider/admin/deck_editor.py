@@ -8,6 +8,7 @@ adds validation as the organiser types and a live phone preview.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -19,40 +20,60 @@ from invider.admin.access import admin_required, audit, bp
 from invider.decks import edits, toml_writer
 from invider.decks.edits import EditErrors
 from invider.decks.loading import load_deck
-from invider.decks.reading import DeckError
+from invider.decks.problems import N_, DeckError, Problem
 from invider.decks.workbook import workbook_bytes
 from invider.store.database import begin_write
 from invider.store.models import Answer, Hunt, Invider, db
+from invider.web.i18n import page_translations
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-# The validator speaks TOML in English; the editor says the same in the organiser's language.
-MESSAGES = (
-    (r"^missing (question|fact|key)$|must not be empty$", lambda: _("This field is required.")),
-    (r"^choices must list 2 to 6", lambda: _("Give 2 to 6 choices.")),
-    (r"^choices must be distinct", lambda: _("The choices must all be different.")),
-    (r"^missing answer|is not one of the choices", lambda: _("Pick the right answer.")),
-    (r"^missing choices", lambda: _("Give 2 to 6 choices, or the accepted answers.")),
-    (r"^accept must list", lambda: _("Give at least one accepted answer.")),
-    (
-        r"would not be accepted",
-        lambda: _("The answer shown must be one of the accepted answers."),
+# The validator's messages speak of TOML keys; beside a form field the editor says them
+# as the form does. A message not listed here is shown as the validator words it.
+EDITOR_WORDING = {
+    N_("missing %(key)s"): N_("This field is required."),
+    N_("%(key)s must not be empty"): N_("This field is required."),
+    N_("choices must list 2 to 6 answers"): N_("Give 2 to 6 choices."),
+    N_("choices must be distinct"): N_("The choices must all be different."),
+    N_("missing answer (one of the choices)"): N_("Pick the right answer."),
+    N_("answer %(answer)r is not one of the choices"): N_("Pick the right answer."),
+    N_("missing choices (or accept, for a typed answer)"): N_(
+        "Give 2 to 6 choices, or the accepted answers."
     ),
-    (r"^points must be", lambda: _("Points: a whole number from 1 to 1000.")),
-    (r"may only use a-z", lambda: _("The key may only use a-z, 0-9 and '-' (60 at most).")),
-    (r"^duplicate key", lambda: _("Another invider already has this key.")),
-)
+    N_("accept must list at least one answer"): N_("Give at least one accepted answer."),
+    N_("answer %(answer)r would not be accepted: add it to accept, or fix the typo"): N_(
+        "The answer shown must be one of the accepted answers."
+    ),
+    N_("points must be a whole number from 1 to 1000"): N_(
+        "Points: a whole number from 1 to 1000."
+    ),
+    N_("key %(key)r may only use a-z, 0-9 and '-' (at most 60)"): N_(
+        "The key may only use a-z, 0-9 and '-' (60 at most)."
+    ),
+    N_("duplicate key %(key)r (first at %(first)s)"): N_("Another invider already has this key."),
+}
 
 
-def say(message: str) -> str:
-    """Return a validation message in the organiser's language when it has a translation."""
-    return next((text() for pattern, text in MESSAGES if re.search(pattern, message)), message)
+@dataclass
+class FormErrors:
+    """What the edit form shows: messages by field, and those of the deck as a whole."""
+
+    fields: dict[str, list[str]] = field(default_factory=dict)
+    general: list[str] = field(default_factory=list)
 
 
-def said(errors: EditErrors) -> EditErrors:
-    """Return ``errors`` with every message in the organiser's language."""
-    return EditErrors(
-        {k: [say(m) for m in v] for k, v in errors.fields.items()}, [say(m) for m in errors.general]
+def say(problem: Problem) -> str:
+    """Return a problem as the editor words it, in the organiser's language."""
+    translate = page_translations().ugettext
+    wording = EDITOR_WORDING.get(problem.message)
+    return translate(wording) if wording else problem.text(translate)
+
+
+def said(errors: EditErrors) -> FormErrors:
+    """Return the problems of an edit as the form shows them."""
+    return FormErrors(
+        {name: [say(p) for p in found] for name, found in errors.fields.items()},
+        [say(p) for p in errors.general],
     )
 
 
@@ -84,7 +105,7 @@ def commit(deck, action: str, detail: str) -> None:
 def editor_page(
     key: str | None,
     form: dict,
-    errors: EditErrors | None = None,
+    errors: FormErrors | None = None,
     status: int = 200,
     stamp: str = "",
 ):
@@ -111,7 +132,7 @@ def editor_page(
         form=form,
         hunt=hunt,
         invider=invider,
-        errors=errors or EditErrors(),
+        errors=errors or FormErrors(),
         preview=preview,
         answers=answers_to(key) if key else 0,
         stamp=stamp,
@@ -142,7 +163,7 @@ def deck_save(key: str):
     form = request.form.to_dict()
     current = edits.fingerprint(before)
     if form.get("stamp") != current:
-        errors = EditErrors(
+        errors = FormErrors(
             general=[
                 _("Someone else changed this invider meanwhile. Check your changes and save again.")
             ]

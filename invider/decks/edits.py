@@ -10,24 +10,37 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from invider.decks import reading
 from invider.decks.columns import CHOICES
-from invider.decks.reading import INVIDER_FIELDS, Deck, DeckError
+from invider.decks.problems import DeckError, Problem, Where
+from invider.decks.reading import INVIDER_FIELDS, Deck
 from invider.decks.spreadsheet import key_from
 
-FORM = "the editor"  # the "file" name validation messages carry for the editor
+FORM = "the editor"  # the "file" the problems of the deck as a whole are placed in
 
 
-@dataclass
 class EditErrors(Exception):
-    """Validation problems of an edit: by form field, and those of the deck as a whole."""
+    """Validation problems of an edit, each placed in a form field or in the whole deck."""
 
-    fields: dict[str, list[str]] = field(default_factory=dict)
-    general: list[str] = field(default_factory=list)
+    def __init__(self, problems: list[Problem]):
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+    @property
+    def fields(self) -> dict[str, list[Problem]]:
+        """Return the problems of the edited invider by form field, in the form's order."""
+        found: dict[str, list[Problem]] = {}
+        for problem in self.problems:
+            if problem.where.field:
+                found.setdefault(problem.where.field, []).append(problem)
+        return found
+
+    @property
+    def general(self) -> list[Problem]:
+        """Return the problems of the deck as a whole (another invider, the hunt)."""
+        return [p for p in self.problems if not p.where.field]
 
 
 class FormCells:
@@ -38,22 +51,14 @@ class FormCells:
     def __init__(self, target: int | None, typed: bool):
         self.target, self.typed = target, typed
 
-    def of(self, table: str, index: int = 0, key: str | None = None) -> int:
-        """Return 1000 + the field's place for the edited invider, else 1 (the deck)."""
+    def of(self, table: str, index: int = 0, key: str | None = None) -> Where:
+        """Return the form field of ``key`` for the edited invider, else the whole deck."""
         if table != "invider" or index != self.target:
-            return 1
-        return 1000 + (INVIDER_FIELDS.index(key) if key in INVIDER_FIELDS else 99)
-
-    def field(self, number: int, text: str) -> str | None:
-        """Return the form field a message is about, or None for the deck as a whole."""
-        if number < 1000:
-            return None
-        key = INVIDER_FIELDS[number - 1000] if number - 1000 < len(INVIDER_FIELDS) else None
-        if key is None and (m := re.match(r"missing (\w+)", text)):
-            key = m.group(1)
+            return Where(file=FORM, rank=(0,))
+        rank = (1, INVIDER_FIELDS.index(key) if key in INVIDER_FIELDS else len(INVIDER_FIELDS))
         if key in ("choices", "answer") and not self.typed:
-            return "choices"  # the choices and the pick of the right one are one fieldset
-        return key or "question"
+            key = "choices"  # the choices and the pick of the right one are one fieldset
+        return Where(file=FORM, field=key or "question", rank=rank)
 
 
 def form_table(form: Mapping, key: str) -> dict:
@@ -103,20 +108,10 @@ def fingerprint(table: dict) -> str:
 
 def check(data: dict, target: int | None = None, typed: bool = False) -> Deck:
     """Validate edited deck data; raise EditErrors by field of the invider at ``target``."""
-    cells = FormCells(target, typed)
     try:
-        return reading.validate_deck(data, FORM, cells)
+        return reading.validate_deck(data, FORM, FormCells(target, typed))
     except DeckError as e:
-        errors = EditErrors()
-        for message in e.messages:
-            m = re.match(r"^[^:]*:(\d+): (.*)$", message, re.S)
-            number, text = (int(m.group(1)), m.group(2)) if m else (1, message)
-            name = cells.field(number, text)
-            if name is None:
-                errors.general.append(text)
-            else:
-                errors.fields.setdefault(name, []).append(text)
-        raise errors from None
+        raise EditErrors(e.problems) from None
 
 
 def index_of(data: dict, key: str) -> int | None:

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func
 
-from invider.decks.reading import Deck, DeckError, new_code
+from invider.decks.problems import N_, DeckError, Problem, at_line
+from invider.decks.reading import Deck, new_code
 from invider.store.database import begin_write
 from invider.store.models import Answer, Hunt, Invider, db
 
@@ -79,11 +80,15 @@ def load_deck(deck: Deck) -> DeckPlan:
         if answered:
             db.session.rollback()
             raise DeckError(
-                [
-                    f"{deck.path}:1: cannot remove invider {key!r}: {count} answer(s) "
-                    "already recorded; keep it in the deck"
-                    for key, count in sorted(answered.items())
-                ]
+                Problem(
+                    at_line(deck.path, 1),
+                    N_(
+                        "cannot remove invider %(key)r: %(count)d answer(s) already "
+                        "recorded; keep it in the deck"
+                    ),
+                    {"key": key, "count": count},
+                )
+                for key, count in sorted(answered.items())
             )
     hunt = Hunt.current() or Hunt()
     hunt.title, hunt.language, hunt.teams, hunt.points = (

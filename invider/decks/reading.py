@@ -1,7 +1,8 @@
 """Read and validate TOML decks into plain data (``loading`` writes them).
 
 Validation is complete before anything is written: every problem is reported
-as ``path:line: message`` and a deck with any problem changes nothing.
+(a ``problems.Problem``: where, message id, parameters; the terminal prints it as
+``path:line: message``) and a deck with any problem changes nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from invider.decks.problems import N_, DeckError, Phrase, Problem, Where, at_line
 from invider.decks.toml_lines import MAX_NESTING, KeyLines, first_too_deep_line
 from invider.hunt.answers import answer_matches
 
@@ -54,14 +56,6 @@ INVIDER_FIELDS = (
 )
 INVIDER_KEYS = frozenset(INVIDER_FIELDS)
 TOP_KEYS = {"hunt", "invider"}
-
-
-class DeckError(Exception):
-    """A deck that cannot be loaded; ``messages`` are ``path:line: message`` lines."""
-
-    def __init__(self, messages: list[str]):
-        super().__init__("\n".join(messages))
-        self.messages = messages
 
 
 @dataclass
@@ -109,61 +103,75 @@ def read_deck(path: str | Path) -> Deck:
     try:
         raw = path.read_bytes()
     except OSError as e:
-        raise DeckError([f"{name}:1: cannot read the file: {e.strerror}"]) from None
+        raise _refused(name, 1, N_("cannot read the file: %(reason)s"), reason=e.strerror) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
-        raise DeckError([f"{name}:{line}: not UTF-8 text; save the file as UTF-8"]) from None
+        raise _refused(name, line, N_("not UTF-8 text; save the file as UTF-8")) from None
     text = text.removeprefix("\ufeff")
     deep = first_too_deep_line(text)
     if deep is not None:
-        raise DeckError(
-            [
-                f"{name}:{deep}: lists or tables nested more than {MAX_NESTING} "
-                "levels deep; a deck needs at most 2"
-            ]
+        raise _refused(
+            name,
+            deep,
+            N_("lists or tables nested more than %(limit)d levels deep; a deck needs at most 2"),
+            limit=MAX_NESTING,
         )
     try:
         data = tomllib.loads(text)
     except RecursionError:
         # Only if the scan above missed a way of nesting: never a traceback.
-        raise DeckError([f"{name}:1: lists or tables nested too deeply"]) from None
+        raise _refused(name, 1, N_("lists or tables nested too deeply")) from None
     except tomllib.TOMLDecodeError as e:
+        # tomllib puts the position in its English message; it is taken out into the place.
         m = re.search(r"\(at line (\d+), column \d+\)", str(e))
-        line = m.group(1) if m else "1"
+        line = int(m.group(1)) if m else 1
         message = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(e))
-        raise DeckError([f"{name}:{line}: invalid TOML: {message}"]) from None
+        raise _refused(name, line, N_("invalid TOML: %(error)s"), error=message) from None
     return validate_deck(data, name, KeyLines(text))
 
 
-def validate_deck(data: dict, name: str, lines: KeyLines) -> Deck:
-    """Check parsed TOML against the deck format; raise DeckError with every problem."""
-    errors: list[str] = []
+def _refused(name: str, line: int, message: str, **params) -> DeckError:
+    return DeckError([Problem(at_line(name, line), message, params)])
 
-    def err(line: int, message: str) -> None:
-        errors.append(f"{name}:{line}: {message}")
+
+def validate_deck(data: dict, name: str, lines: KeyLines) -> Deck:
+    """Check parsed TOML against the deck format; raise DeckError with every problem.
+
+    ``lines`` tells where a table or key came from (``of(table, index, key)``): a line
+    of the file here, a ``Where`` for the spreadsheet and the editor.
+    """
+    errors: list[Problem] = []
+
+    def place(where: Where | int) -> Where:
+        return where if isinstance(where, Where) else at_line(name, where)
+
+    def err(where: Where | int, message: str, **params) -> None:
+        # ``message`` is the catalog id (N_); ``params`` fill its %(name)s placeholders.
+        errors.append(Problem(place(where), message, params))
 
     for key in data.keys() - TOP_KEYS:
         err(
             lines.of(key) if (key, 0) in lines.tables else lines.of("", 0, key),
-            f"unknown table or key {key!r} (expected [hunt] and [[invider]])",
+            N_("unknown table or key %(key)r (expected [hunt] and [[invider]])"),
+            key=key,
         )
 
     hunt = data.get("hunt")
     if not isinstance(hunt, dict):
-        err(1, "missing [hunt] table with at least a title")
+        err(lines.of("hunt"), N_("missing [hunt] table with at least a title"))
         hunt = {}
-    hline = lambda key=None: lines.of("hunt", 0, key)  # noqa: E731
+    hline = lambda key=None: place(lines.of("hunt", 0, key))  # noqa: E731
     for key in sorted(hunt.keys() - HUNT_KEYS):
-        err(hline(key), f"unknown key {key!r} in [hunt]")
+        err(hline(key), N_("unknown key %(key)r in [hunt]"), key=key)
     title = _text(hunt, "title", hline, err, required="hunt" in data)
     language = hunt.get("language", "fr")
     if language not in ("fr", "en"):
-        err(hline("language"), 'language must be "fr" or "en"')
+        err(hline("language"), N_('language must be "fr" or "en"'))
     teams = _text_list(hunt, "teams", hline, err) or []
     if len({t.casefold() for t in teams}) != len(teams):
-        err(hline("teams"), "teams must be distinct")
+        err(hline("teams"), N_("teams must be distinct"))
     points = _points(hunt, hline, err, default=10)
     times = {}
     for key in ("opens_at", "freeze_at", "closes_at", "echo_opens_at", "echo_closes_at"):
@@ -175,35 +183,45 @@ def validate_deck(data: dict, name: str, lines: KeyLines) -> Deck:
         elif isinstance(value, datetime | date):
             err(
                 hline(key),
-                f"{key} needs a date, a time and a UTC offset, like 2026-03-14T09:00:00+01:00",
+                N_("%(key)s needs a date, a time and a UTC offset, like 2026-03-14T09:00:00+01:00"),
+                key=key,
             )
             times[key] = None
         else:
-            err(hline(key), f"{key} must be a date-time like 2026-03-14T09:00:00+01:00")
+            err(
+                hline(key),
+                N_("%(key)s must be a date-time like 2026-03-14T09:00:00+01:00"),
+                key=key,
+            )
             times[key] = None
     present = [(k, v) for k, v in times.items() if v is not None]
     for (k1, v1), (k2, v2) in zip(present, present[1:], strict=False):
         if v1 >= v2:
-            err(hline(k2), f"{k2} must come after {k1}")
+            err(hline(k2), N_("%(key)s must come after %(before)s"), key=k2, before=k1)
     learning = _learning_options(hunt, times, hline, err)
 
     raw_inviders = data.get("invider", [])
     if not isinstance(raw_inviders, list) or not raw_inviders:
-        err(lines.of("invider"), "the deck has no [[invider]]")
+        err(lines.of("invider"), N_("the deck has no [[invider]]"))
         raw_inviders = []
     elif not all(isinstance(item, dict) for item in raw_inviders):
-        err(lines.of("", 0, "invider"), "invider must be [[invider]] tables, not values")
+        err(lines.of("", 0, "invider"), N_("invider must be [[invider]] tables, not values"))
         raw_inviders = []
     inviders, seen = [], {}
     for index, item in enumerate(raw_inviders):
-        line = lambda key=None, i=index: lines.of("invider", i, key)  # noqa: E731
+        line = lambda key=None, i=index: place(lines.of("invider", i, key))  # noqa: E731
         for key in sorted(item.keys() - INVIDER_KEYS):
-            err(line(key), f"unknown key {key!r} in [[invider]]")
+            err(line(key), N_("unknown key %(key)r in [[invider]]"), key=key)
         key = _text(item, "key", line, err, required=True)
         if key and not KEY_RE.match(key):
-            err(line("key"), f"key {key!r} may only use a-z, 0-9 and '-' (at most 60)")
+            err(line("key"), N_("key %(key)r may only use a-z, 0-9 and '-' (at most 60)"), key=key)
         elif key in seen:
-            err(line("key"), f"duplicate key {key!r} (first at line {seen[key]})")
+            err(
+                line("key"),
+                N_("duplicate key %(key)r (first at %(first)s)"),
+                key=key,
+                first=seen[key],
+            )
         elif key:
             seen[key] = line("key")
         question = _text(item, "question", line, err, required=True)
@@ -214,31 +232,37 @@ def validate_deck(data: dict, name: str, lines: KeyLines) -> Deck:
         accept = _text_list(item, "accept", line, err)
         answer = _text(item, "answer", line, err)
         if choices is not None and accept is not None:
-            err(line("accept"), "give either choices or accept, not both")
+            err(line("accept"), N_("give either choices or accept, not both"))
         elif choices is None and accept is None:
-            err(line(), "missing choices (or accept, for a typed answer)")
+            # A missing key is placed at the key (its table's header in a TOML file).
+            err(line("choices"), N_("missing choices (or accept, for a typed answer)"))
         elif choices is not None and not (choices == [] and item["choices"] != []):
             # (a mistyped choices list was reported above; its details would be noise)
             if not 2 <= len(choices) <= 6:
-                err(line("choices"), "choices must list 2 to 6 answers")
+                err(line("choices"), N_("choices must list 2 to 6 answers"))
             if len(set(choices)) != len(choices):
-                err(line("choices"), "choices must be distinct")
+                err(line("choices"), N_("choices must be distinct"))
             if answer is None and "answer" not in item:
-                err(line(), "missing answer (one of the choices)")
+                err(line("answer"), N_("missing answer (one of the choices)"))
             elif answer is not None and answer not in choices:
-                err(line("answer"), f"answer {answer!r} is not one of the choices")
+                err(
+                    line("answer"), N_("answer %(answer)r is not one of the choices"), answer=answer
+                )
         elif accept is not None and not accept:
-            err(line("accept"), "accept must list at least one answer")
+            err(line("accept"), N_("accept must list at least one answer"))
         strict = item.get("strict", False)
         if not isinstance(strict, bool):
-            err(line("strict"), f"strict must be true or false, not {_kind(strict)}")
+            err(
+                line("strict"), N_("strict must be true or false, not %(kind)s"), kind=_kind(strict)
+            )
             strict = False
         elif strict and choices is not None:
-            err(line("strict"), "strict applies to typed answers (accept), not to choices")
+            err(line("strict"), N_("strict applies to typed answers (accept), not to choices"))
         if accept and answer is not None and not _accepted(answer, accept, strict):
             err(
                 line("answer"),
-                f"answer {answer!r} would not be accepted: add it to accept, or fix the typo",
+                N_("answer %(answer)r would not be accepted: add it to accept, or fix the typo"),
+                answer=answer,
             )
         item_points = _points(item, line, err, default=points)
         inviders.append(
@@ -257,7 +281,7 @@ def validate_deck(data: dict, name: str, lines: KeyLines) -> Deck:
         )
 
     if errors:
-        raise DeckError(sorted(errors, key=_line_number))
+        raise DeckError(sorted(errors, key=lambda problem: problem.where.rank))
     return Deck(
         path=name,
         title=title or "",
@@ -278,34 +302,39 @@ def _learning_options(hunt: dict, times: dict, hline, err) -> dict:
     }
     confidence = hunt.get("confidence", True)
     if not isinstance(confidence, bool):
-        err(hline("confidence"), f"confidence must be true or false, not {_kind(confidence)}")
+        err(
+            hline("confidence"),
+            N_("confidence must be true or false, not %(kind)s"),
+            kind=_kind(confidence),
+        )
         confidence = True
     options["confidence"] = confidence
     rewarded = hunt.get("confidence_points", False)
     if not isinstance(rewarded, bool):
         err(
             hline("confidence_points"),
-            f"confidence_points must be true or false, not {_kind(rewarded)}",
+            N_("confidence_points must be true or false, not %(kind)s"),
+            kind=_kind(rewarded),
         )
         rewarded = False
     elif rewarded and not confidence:
-        err(hline("confidence_points"), "confidence_points needs confidence = true")
+        err(hline("confidence_points"), N_("confidence_points needs confidence = true"))
     options["confidence_points"] = rewarded
     questions = hunt.get("echo_questions", 5)
     if isinstance(questions, bool) or not isinstance(questions, int) or not 1 <= questions <= 20:
-        err(hline("echo_questions"), "echo_questions must be a whole number from 1 to 20")
+        err(hline("echo_questions"), N_("echo_questions must be a whole number from 1 to 20"))
         questions = 5
     options["echo_questions"] = questions
     standings = hunt.get("standings", "public")
     if standings not in ("public", "discreet"):
-        err(hline("standings"), 'standings must be "public" or "discreet"')
+        err(hline("standings"), N_('standings must be "public" or "discreet"'))
         standings = "public"
     options["standings"] = standings
     days = hunt.get("retention_days")
     if days is not None and (
         isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 3650
     ):
-        err(hline("retention_days"), "retention_days must be a whole number from 1 to 3650")
+        err(hline("retention_days"), N_("retention_days must be a whole number from 1 to 3650"))
         days = None
     options["retention_days"] = days
     return options
@@ -316,22 +345,22 @@ def _accepted(answer: str, accept: list[str], strict: bool) -> bool:
     return any(answer_matches(a, answer, strict) for a in accept)
 
 
-def _line_number(message: str) -> int:
-    m = re.search(r":(\d+): ", message)
-    return int(m.group(1)) if m else 0
-
-
 def _text(table, key, line, err, required=False) -> str | None:
     value = table.get(key)
     if value is None:
         if required:
-            err(line(), f"missing {key}")
+            err(line(key), N_("missing %(key)s"), key=key)
         return None
     if not isinstance(value, str):
-        err(line(key), f"{key} must be text in quotes, not {_kind(value)}")
+        err(
+            line(key),
+            N_("%(key)s must be text in quotes, not %(kind)s"),
+            key=key,
+            kind=_kind(value),
+        )
         return None
     if not value.strip():
-        err(line(key), f"{key} must not be empty")
+        err(line(key), N_("%(key)s must not be empty"), key=key)
         return None
     return value.strip()
 
@@ -341,7 +370,7 @@ def _text_list(table, key, line, err) -> list[str] | None:
     if value is None:
         return None
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        err(line(key), f'{key} must be a list of non-empty texts, like ["a", "b"]')
+        err(line(key), N_('%(key)s must be a list of non-empty texts, like ["a", "b"]'), key=key)
         return []
     return [v.strip() for v in value]
 
@@ -349,17 +378,17 @@ def _text_list(table, key, line, err) -> list[str] | None:
 def _points(table, line, err, default: int) -> int:
     value = table.get("points", default)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 1000:
-        err(line("points"), "points must be a whole number from 1 to 1000")
+        err(line("points"), N_("points must be a whole number from 1 to 1000"))
         return default
     return value
 
 
 def _kind(value) -> str:
     return {
-        int: "a number",
-        float: "a number",
-        bool: "true/false",
-        list: "a list",
-        str: "text",
-        dict: "a table",
+        int: Phrase(N_("a number")),
+        float: Phrase(N_("a number")),
+        bool: Phrase(N_("true/false")),
+        list: Phrase(N_("a list")),
+        str: Phrase(N_("text")),
+        dict: Phrase(N_("a table")),
     }.get(type(value), type(value).__name__)

@@ -2,8 +2,9 @@
 
 A workbook has an *Inviders* sheet (one row per invider, poster order) and a
 *Hunt* sheet (one row per setting). Reading builds the same dict a TOML deck
-gives and validates it with ``reading.validate_deck``; each message then names
-its cell: ``Inviders, row 4, column "Fact": fact must not be empty``.
+gives and validates it with ``reading.validate_deck``; each problem is placed in
+its cell and worded in a spreadsheet's terms:
+``Inviders, row 4, column "Fact": fact must not be empty``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from invider.decks.columns import (
     BOOL,
     HUNT_HEADER,
     INT,
-    INVIDER_COLUMNS,
     LIST,
     NUMBER,
     SHEETS,
@@ -33,7 +33,9 @@ from invider.decks.columns import (
     hunt_rows,
     invider_columns,
 )
-from invider.decks.reading import Deck, DeckError
+from invider.decks.problems import N_, DeckError, Problem, Where, problem
+from invider.decks.reading import Deck
+from invider.decks.sheet_places import Cells, in_sheet_terms
 
 MAX_UNZIPPED = 30 * 1024 * 1024  # a deck is kilobytes; more is a zip bomb, not a deck
 
@@ -47,93 +49,6 @@ def _fold(text: str) -> str:
 
 
 # ---- reading ---------------------------------------------------------------------------
-
-
-class Cells:
-    """Stand in for the TOML line finder: each position a number that names a cell.
-
-    ``reading.validate_deck`` asks ``of(table, index, key)`` where a value came from and
-    writes ``name:number: message``; ``locate`` turns the number back into a cell.
-    """
-
-    def __init__(self, language: str):
-        self.language = language
-        self.tables: dict = {}  # no TOML tables here: nothing to look up by header
-        self.where: dict[int, tuple[str, int, str | None]] = {}
-        self.sheet_order: dict[str, int] = {}
-        self.hunt_sheet, self.hunt_rows = SHEETS["hunt"][language], {}
-        self.invider_sheet, self.invider_rows, self.labels = "", [], {}
-
-    def cell(self, sheet: str, row: int, column: str | None, index: int = 99) -> int:
-        """Return the number of a cell (or of a whole row when ``column`` is None)."""
-        order = self.sheet_order.setdefault(sheet, len(self.sheet_order) + 1)
-        number = order * 10_000_000 + row * 100 + (index if column else 0)
-        self.where[number] = (sheet, row, column)
-        return number
-
-    def label(self, key: str) -> str:
-        """Return the column heading that holds ``key`` in the Inviders sheet."""
-        key = "choice1" if key == "choices" else key
-        found = self.labels.get(key)
-        if found:
-            return found
-        column = next((c for c in INVIDER_COLUMNS if c.key == key), None)
-        return column.label(self.language) if column else key
-
-    def of(self, table: str, index: int = 0, key: str | None = None) -> int:
-        """Return the number of the cell holding ``key`` of a deck table (like KeyLines.of)."""
-        if table == "invider" and index < len(self.invider_rows):
-            row = self.invider_rows[index]
-            if key is None:
-                return self.cell(self.invider_sheet, row, None)
-            return self.cell(self.invider_sheet, row, self.label(key), self._index(key))
-        if table == "hunt" and key in self.hunt_rows:
-            return self.cell(self.hunt_sheet, self.hunt_rows[key], HUNT_HEADER[self.language][1], 2)
-        return self.cell(self.hunt_sheet if table == "hunt" else self.invider_sheet, 1, None)
-
-    def _index(self, key: str) -> int:
-        keys = [c.key for c in INVIDER_COLUMNS]
-        key = "choice1" if key == "choices" else key
-        return keys.index(key) + 1 if key in keys else 99
-
-    def locate(self, message: str) -> str:
-        """Rewrite ``name:number: text`` as ``Sheet, row N, column "X": text``."""
-        m = re.match(r"^[^:]*:(\d+): (.*)$", message, re.S)
-        if not m or int(m.group(1)) not in self.where:
-            return message
-        sheet, row, column = self.where[int(m.group(1))]
-        text = _plain(m.group(2), self)
-        missing = re.match(r"missing (\w+)", text)
-        if column is None and missing:
-            key = missing.group(1)
-            if sheet == self.hunt_sheet and key in self.hunt_rows:
-                row, column = self.hunt_rows[key], HUNT_HEADER[self.language][1]
-            elif sheet == self.invider_sheet and row > 1:
-                column = self.label(key)
-        return (
-            f'{sheet}, row {row}, column "{column}": {text}'
-            if column
-            else f"{sheet}, row {row}: {text}"
-        )
-
-
-def _plain(text: str, cells: Cells) -> str:
-    """Say the validator's TOML wording in a spreadsheet's terms."""
-    text = re.sub(
-        r"\(first at line (\d+)\)",
-        lambda m: f"(first at row {cells.where.get(int(m.group(1)), ('', '?'))[1]})",
-        text,
-    )
-    for toml, sheet in (
-        (" in quotes", ""),
-        (', like ["a", "b"]', ", separated by |"),
-        ("(or accept, for a typed answer)", "(or accepted answers, for a typed answer)"),
-        ("give either choices or accept", "give either choices or accepted answers"),
-        ("the deck has no [[invider]]", "the sheet has no invider row"),
-        ("UTC offset, like", "UTC offset, as text like"),
-    ):
-        text = text.replace(toml, sheet)
-    return text
 
 
 @dataclass
@@ -164,7 +79,9 @@ def read_sheet(path: str | Path, hunt: dict | None = None) -> tuple[dict, Deck]:
     try:
         raw = path.read_bytes()
     except OSError as e:
-        raise DeckError([f"{path.name}: cannot read the file: {e.strerror}"]) from None
+        raise _refused(
+            path.name, N_("cannot read the file: %(reason)s"), reason=e.strerror
+        ) from None
     if path.suffix.lower() == ".csv":
         return deck_from_sheets([csv_sheet(raw, path.name)], hunt, path.name)
     return deck_from_sheets(xlsx_sheets(raw, path.name), hunt, path.name)
@@ -177,15 +94,16 @@ def xlsx_sheets(raw: bytes, name: str) -> list[Grid]:
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as z:
             if sum(i.file_size for i in z.infolist()) > MAX_UNZIPPED:
-                raise DeckError([f"{name}: the workbook is too large to be a deck"])
+                raise _refused(name, N_("the workbook is too large to be a deck"))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about Excel features it skips
             book = load_workbook(io.BytesIO(raw), data_only=True)
     except DeckError:
         raise
     except Exception:  # a broken zip, an .xls or .ods renamed: all mean the same to organisers
-        raise DeckError(
-            [f"{name}: not an Excel workbook (.xlsx); save it as .xlsx or .csv and upload it again"]
+        raise _refused(
+            name,
+            N_("not an Excel workbook (.xlsx); save it as .xlsx or .csv and upload it again"),
         ) from None
     return [
         Grid(ws.title, [tuple(r) for r in ws.iter_rows(values_only=True)]) for ws in book.worksheets
@@ -201,7 +119,7 @@ def csv_sheet(raw: bytes, name: str) -> Grid:
         except UnicodeDecodeError:
             continue
     else:
-        raise DeckError([f"{name}: not text in UTF-8 or Windows-1252; save it as CSV UTF-8"])
+        raise _refused(name, N_("not text in UTF-8 or Windows-1252; save it as CSV UTF-8"))
     first = text.split("\n", 1)[0]
     # French spreadsheets write ";", others ",", some tabs: the header row tells.
     delimiter = max((";", ",", "\t"), key=first.count)
@@ -221,7 +139,7 @@ def deck_from_sheets(sheets: list[Grid], hunt: dict | None, name: str) -> tuple[
     if inviders is None and len(sheets) == 1:
         inviders = sheets[0]  # a CSV file, or a workbook whose one sheet was renamed
     if inviders is None:
-        raise DeckError([f"{name}: no sheet named Inviders"])
+        raise _refused(name, N_("no sheet named Inviders"))
     language = "fr" if hunt_sheet and hunt_sheet.name == SHEETS["hunt"]["fr"] else "en"
     if hunt_sheet is None and hunt and hunt.get("language") == "fr":
         language = "fr"
@@ -233,36 +151,33 @@ def deck_from_sheets(sheets: list[Grid], hunt: dict | None, name: str) -> tuple[
     elif hunt is not None:
         table = dict(hunt)
     else:
-        raise DeckError(
-            [
-                f"{name}: no Hunt sheet; a .csv file holds only the inviders, so load "
+        raise _refused(
+            name,
+            N_(
+                "no Hunt sheet; a .csv file holds only the inviders, so load "
                 "a deck first or use the .xlsx template"
-            ]
+            ),
         )
     data = {"hunt": table, "invider": read_inviders(inviders, cells, errors)}
-    flagged = {number for number, _ in errors}
-    messages = [cells.locate(f"{name}:{number}: {text}") for number, text in errors]
     try:
         deck = reading.validate_deck(data, name, cells)
     except DeckError as e:
-        messages += [cells.locate(m) for m in e.messages if _number(m) not in flagged]
-        raise DeckError(_sorted(messages)) from None
-    if messages:
-        raise DeckError(_sorted(messages))
+        # A cell whose value could not be read already has its problem: say it once.
+        flagged = {found.where for found in errors}
+        errors += [in_sheet_terms(p) for p in e.problems if p.where not in flagged]
+    if errors:
+        raise DeckError(_sorted(errors))
     return data, deck
 
 
-def _number(message: str) -> int | None:
-    m = re.match(r"^[^:]*:(\d+): ", message)
-    return int(m.group(1)) if m else None
+def _refused(name: str, message: str, **params) -> DeckError:
+    return DeckError([problem(Where(file=name), message, **params)])
 
 
-def _sorted(messages: list[str]) -> list[str]:
-    def order(message: str):
-        m = re.match(r"^(.*?), row (\d+)", message)
-        return (m.group(1), int(m.group(2))) if m else ("", 0)
-
-    return sorted(dict.fromkeys(messages), key=order)
+def _sorted(problems: list[Problem]) -> list[Problem]:
+    """Order problems by sheet and row, each said once."""
+    once = {str(p): p for p in problems}.values()
+    return sorted(once, key=lambda p: (p.where.sheet or "", p.where.row or 0))
 
 
 def read_hunt(sheet: Grid, cells: Cells, errors: list) -> dict:
@@ -277,7 +192,9 @@ def read_hunt(sheet: Grid, cells: Cells, errors: list) -> dict:
         column = next((c for c in known if _fold(setting) in _names(c)), None)
         if column is None:
             at = cells.cell(sheet.name, row, HUNT_HEADER[cells.language][0], 1)
-            errors.append((at, f"unknown setting {str(setting).strip()!r}"))
+            errors.append(
+                problem(at, N_("unknown setting %(setting)r"), setting=str(setting).strip())
+            )
             continue
         cells.hunt_rows[column.key] = row
         at = cells.of("hunt", 0, column.key)
@@ -300,9 +217,11 @@ def read_inviders(sheet: Grid, cells: Cells, errors: list) -> list[dict]:
         at = cells.cell(sheet.name, 1, str(heading).strip(), index + 1)
         if column is None:
             expected = ", ".join(c.label(cells.language) for c in known)
-            errors.append((at, f"unknown column (expected: {expected})"))
+            errors.append(
+                problem(at, N_("unknown column (expected: %(expected)s)"), expected=expected)
+            )
         elif column in columns.values():
-            errors.append((at, "this column appears twice"))
+            errors.append(problem(at, N_("this column appears twice")))
         else:
             columns[index] = column
             cells.labels[column.key] = str(heading).strip()
@@ -351,7 +270,7 @@ def key_from(question: str, taken: set[str]) -> str:
     return candidate
 
 
-def convert(value, kind: str, at: int, errors: list):
+def convert(value, kind: str, at: Where, errors: list[Problem]):
     """Turn a cell value into the deck value ``kind`` expects; None for an empty cell."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -360,10 +279,13 @@ def convert(value, kind: str, at: int, errors: list):
             value = value.date()  # what the organiser typed was a day, not midnight
         shown = value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
         errors.append(
-            (
+            problem(
                 at,
-                f"the spreadsheet turned this cell into a date ({shown}); format "
-                "the column as text and type it again",
+                N_(
+                    "the spreadsheet turned this cell into a date (%(shown)s); format "
+                    "the column as text and type it again"
+                ),
+                shown=shown,
             )
         )
         return shown
