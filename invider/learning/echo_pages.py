@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 from invider.hunt.resume import qr_svg
 from invider.hunt.schedule import echo_status, echo_window
 from invider.learning.echo import EchoClosed, echo_answers, player_plan, record_echo
+from invider.play.identity import log_out
 from invider.store.models import Hunt
 from invider.store.snapshot import deck_snapshot
 from invider.web.forms import answer_form
@@ -86,7 +87,7 @@ def answer(hunt: Hunt, plan: list, done: dict):
         state = echo_state(Hunt.current())
         return render_template("echo/closed.html", hunt=hunt, echo=state), 409
     if stored is None:
-        session.clear()
+        log_out()  # removed meanwhile
         return redirect(url_for("play.home"))
     done = echo_answers(g.player)
     return show(hunt, plan, item, stored, left=sum(1 for i in plan if i.invider.id not in done))

@@ -33,6 +33,8 @@ bp = Blueprint("play", __name__)
 
 # Session keys that are not the player's and survive a change of player on this phone.
 KEPT_ON_LOG_IN = ("lang", "admin", "organiser_device")
+#: What names the player in the session: the only keys a log-out forgets.
+PLAYER_KEYS = ("player_id", "player_secret")
 
 
 @bp.before_app_request
@@ -48,12 +50,11 @@ def load_player() -> None:
         return
     player_id, secret = session.get("player_id"), session.get("player_secret")
     if not isinstance(player_id, int) or not isinstance(secret, str):
-        session.pop("player_id", None)
+        log_out()
         return
     player = db.session.get(Player, player_id)
     if player is None or not secrets.compare_digest(player.session_secret, secret):
-        session.pop("player_id", None)
-        session.pop("player_secret", None)
+        log_out()
         return
     g.player = player
 
@@ -98,6 +99,13 @@ def player_required(view):
         return view(**kwargs)
 
     return wrapped
+
+
+def log_out() -> None:
+    """Forget the player this phone plays as; its language and an organiser's login stay."""
+    for key in PLAYER_KEYS:
+        session.pop(key, None)
+    g.player = None
 
 
 def log_in(player: Player) -> None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import abort, g, redirect, render_template, request, session, url_for
+from flask import abort, g, redirect, render_template, request, url_for
 from sqlalchemy import Row
 
 from invider.decks.reading import normalise_code
 from invider.hunt.scoring import STORED_ANSWER, AnswersClosed, player_rank, record_answer
-from invider.play.identity import bp, player_required
+from invider.play.identity import bp, log_out, player_required
 from invider.store import ratelimit
 from invider.store.models import Answer, Invider, db
 from invider.store.snapshot import deck_snapshot
@@ -101,7 +101,7 @@ def answer(code: str):
     except LookupError:
         abort(404)
     if stored is None:
-        session.clear()
+        log_out()  # removed meanwhile
         return redirect(url_for("play.join", next=url_for("play.scan", code=invider.code)))
     return show_result(invider, stored, read_again=not created)
 
