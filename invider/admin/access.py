@@ -26,7 +26,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from invider.store import ratelimit
 from invider.store.database import begin_write
-from invider.store.models import AdminSession, AuditEntry, db, utcnow
+from invider.store.models import AdminSession, db, utcnow
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -135,11 +135,6 @@ def actor() -> str:
     """Name the organiser login behind this request, for the audit log."""
     token = session.get("admin") or "?"
     return f"organiser #{token[:6]} ({request.remote_addr})"
-
-
-def audit(action: str, detail: str = "") -> None:
-    """Add an audit entry to the current transaction; the caller commits."""
-    db.session.add(AuditEntry(actor=actor(), action=action, detail=detail))
 
 
 def safe_admin_next(target: str | None) -> str:

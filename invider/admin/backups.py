@@ -7,7 +7,8 @@ from pathlib import Path
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from invider.admin.access import admin_required, audit, bp
+from invider.admin.access import actor, admin_required, bp
+from invider.hunt.moderation import audit
 from invider.store.backup import backup_files
 from invider.store.database import begin_write
 from invider.store.models import Answer, Hunt, Player, db
@@ -45,7 +46,7 @@ def delete_backups():
             backup.path.unlink(missing_ok=True)
             deleted.append(backup.path.name)
     begin_write()
-    audit("backups.delete", ", ".join(deleted) or "none")
+    audit(actor(), "backups.delete", ", ".join(deleted) or "none")
     db.session.commit()
     flash(_("%(count)d backup file(s) holding names were deleted.", count=len(deleted)), "ok")
     return redirect(url_for("admin.backups"))

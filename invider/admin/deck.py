@@ -26,11 +26,12 @@ from flask_babel import gettext as _
 from werkzeug.utils import secure_filename
 
 from invider.admin import deck_editor  # noqa: F401  (registers the editor's views)
-from invider.admin.access import admin_required, audit, bp
+from invider.admin.access import actor, admin_required, bp
 from invider.decks import toml_writer
 from invider.decks.loading import load_deck, plan_deck
 from invider.decks.reading import DeckError
 from invider.decks.spreadsheet import SHEET_SUFFIXES, read_any_deck
+from invider.hunt.moderation import audit
 from invider.printing.deck import poster_deck
 from invider.printing.posters import (
     STAMP,
@@ -211,7 +212,7 @@ def deck_apply():
         unstash(path)
     # load_deck committed the deck; the audit entry follows in its own transaction.
     begin_write()
-    audit("deck.load", f"{path.name}: {plan.summary()}")
+    audit(actor(), "deck.load", f"{path.name}: {plan.summary()}")
     db.session.commit()
     flash(
         _("Deck loaded: %(summary)s. Print the posters of new inviders.", summary=plan.summary()),

@@ -16,12 +16,13 @@ from flask_babel import ngettext
 from markupsafe import Markup
 from sqlalchemy import func
 
-from invider.admin.access import admin_required, audit, bp
+from invider.admin.access import actor, admin_required, bp
 from invider.decks import edits, toml_writer
 from invider.decks.edits import EditErrors
 from invider.decks.loading import load_deck
 from invider.decks.problems import N_, DeckError, Problem
 from invider.decks.workbook import workbook_bytes
+from invider.hunt.moderation import audit
 from invider.store.database import begin_write
 from invider.store.models import Answer, Hunt, Invider, db
 from invider.web.i18n import page_translations
@@ -98,7 +99,7 @@ def commit(deck, action: str, detail: str) -> None:
     """Load the edited deck as a TOML reload does, then log the change."""
     plan = load_deck(deck)
     begin_write()  # load_deck committed the deck; the audit entry is its own transaction
-    audit(action, f"{detail} ({plan.summary()})")
+    audit(actor(), action, f"{detail} ({plan.summary()})")
     db.session.commit()
 
 

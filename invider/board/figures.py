@@ -12,7 +12,6 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import func, true
 
 from invider.art.sprites import sprite_colour, sprite_svg
@@ -20,7 +19,7 @@ from invider.board.tallies import Batches, Tally
 from invider.hunt.discretion import is_discreet, privacy_floor
 from invider.hunt.scoring import Standings, compute_standings, public_standings
 from invider.store.models import Answer, Hunt, Invider, Player, db, utcnow
-from invider.store.worker_cache import FIGURES, SCREEN, TALLY, cached
+from invider.store.worker_cache import FIGURES, SCREEN, TALLY, cached, keep, kept
 
 FEED_LENGTH = 8
 SCREEN_TOP = 10
@@ -269,9 +268,9 @@ def slow_figures(
 
     def compute():
         floor = privacy_floor()
-        stored = current_app.extensions.get(TALLY)
+        stored = kept(TALLY)
         if stored is None or (stored.floor, stored.before) != (floor, before):
-            stored = current_app.extensions[TALLY] = Tally(floor=floor, before=before)
+            stored = keep(TALLY, Tally(floor=floor, before=before))
         tally = stored.read_new_answers()
         return progress(hunt, now, tally), topic_figures(floor, tally)
 

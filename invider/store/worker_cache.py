@@ -2,9 +2,14 @@
 
 The deck copy the player pages read, the standings and the big screen's data and figures
 are kept for ``STANDINGS_CACHE_SECONDS`` (1 s) or a multiple of it. They hold data, never
-pages, sessions or tokens. A commit that changes the deck or the hunt, or that an
-organiser's action wrote to the audit log, drops them at once in the worker that made it:
-no view has to remember to.
+pages, sessions or tokens.
+
+Every value lives in one store per worker (``cached``, ``kept``, ``keep``), and
+``forget_caches`` empties that store whole, so no value can be left out of it. It runs
+after any commit that changed the hunt, the deck (``invider``) or the audit log, the
+tables in ``WATCHED``: every organiser action writes an audit entry in the transaction
+that makes it (``hunt.moderation.audit``), so no view has to remember to drop anything.
+Other workers follow within the cache period.
 """
 
 from __future__ import annotations
@@ -25,24 +30,41 @@ DECK, STANDINGS, SCREEN, FIGURES, TALLY = (
     "invider.tally",
 )
 _CHANGED = "invider.cached_data_changed"
+_STORE = "invider.worker_cache"
 
 T = TypeVar("T")
 
 
+def _store() -> dict:
+    return current_app.extensions.setdefault(_STORE, {})
+
+
 def cached(key: str, compute: Callable[[], T], periods: int = 1) -> T:
     """Return this worker's value for ``key``, computed again once ``periods`` are over."""
-    stored = current_app.extensions.get(key)
+    store = _store()
+    stored = store.get(key)
     now = time.monotonic()
     ttl = periods * current_app.config["STANDINGS_CACHE_SECONDS"]
     if stored is None or now - stored[0] >= ttl:
-        stored = current_app.extensions[key] = (now, compute())
+        stored = store[key] = (now, compute())
     return stored[1]
 
 
+def kept(key: str):
+    """Return the value kept for ``key`` (by ``cached`` or ``keep``), None if there is none."""
+    stored = _store().get(key)
+    return stored[1] if stored else None
+
+
+def keep(key: str, value: T) -> T:
+    """Keep ``value`` for ``key`` until the caches are forgotten (a running tally)."""
+    _store()[key] = (time.monotonic(), value)
+    return value
+
+
 def forget_caches() -> None:
-    """Drop this worker's cached values."""
-    for key in (DECK, STANDINGS, SCREEN, FIGURES, TALLY):
-        current_app.extensions.pop(key, None)
+    """Drop every value this worker keeps."""
+    current_app.extensions.pop(_STORE, None)
 
 
 # Tables whose rows the cached data copies. Any organiser action is in the audit log.

@@ -8,7 +8,7 @@ from babel.numbers import format_decimal
 from flask import Flask, current_app, g, has_request_context, session
 from flask_babel import Babel, get_locale, get_translations
 
-from invider.store.worker_cache import DECK
+from invider.store.worker_cache import DECK, kept
 
 LANGUAGES = ("fr", "en")
 babel = Babel()
@@ -49,8 +49,8 @@ def language_without_database() -> str:
     chosen = session.get("lang") if has_request_context() else None
     if chosen in LANGUAGES:
         return chosen
-    stored = current_app.extensions.get(DECK)
-    hunt = stored[1].hunt if stored else None
+    snapshot = kept(DECK)
+    hunt = snapshot.hunt if snapshot else None
     return hunt.language if hunt else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
