@@ -11,20 +11,9 @@ from invider.admin.newcomers import idle_count
 from invider.hunt.moderation import remove_player, rename_player, set_hidden
 from invider.hunt.names import name_key
 from invider.store.models import RANKING, AuditEntry, Hunt, Player, db
+from invider.web.forms import name_error
 
 PAGE_SIZE = 200
-
-
-def name_error(code: str) -> str:
-    """Translate a name error id into a message for organisers."""
-    return {
-        "empty": _("A display name cannot be empty."),
-        "too_long": _("That name is too long (40 characters at most)."),
-        "invisible": _("That name contains invisible or control characters."),
-        "reserved": _("That name is reserved; please choose another."),
-        "marks": _("That name stacks too many accents on one letter."),
-        "taken": _("Someone already uses that name; please choose another."),
-    }.get(code, _("That name cannot be used."))
 
 
 def back_to_players():

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 
 from flask import abort, current_app, g, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.exc import IntegrityError
 
@@ -17,21 +16,11 @@ from invider.store import ratelimit
 from invider.store.database import begin_write
 from invider.store.models import Player, db
 from invider.store.snapshot import deck_snapshot
+from invider.web.forms import name_error
 from invider.web.i18n import page_language
 
 # New players per address are counted over 5 minutes (JOIN_LIMIT_PER_IP in config).
 JOIN_PERIOD = 300
-
-NAME_ERRORS = {
-    "empty": lambda: _("Please choose a display name."),
-    "too_long": lambda: _("That name is too long (40 characters at most)."),
-    "invisible": lambda: _("That name contains invisible or control characters."),
-    "reserved": lambda: _("That name is reserved; please choose another."),
-    "refused": lambda: _("That name is not allowed; please choose another."),
-    "marks": lambda: _("That name stacks too many accents on one letter."),
-    "taken": lambda: _("Someone already uses that name; please choose another."),
-    "team": lambda: _("Please choose your team."),
-}
 
 
 @bp.route("/join", methods=["GET", "POST"])
@@ -68,7 +57,7 @@ def join():
             else:
                 player = create_player(name, team)
         except ValueError as e:
-            error = NAME_ERRORS.get(str(e), NAME_ERRORS["empty"])()
+            error = name_error(str(e))
         else:
             if is_discreet(hunt) and request.form.get("show_name"):
                 show_name(player)

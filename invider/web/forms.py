@@ -31,3 +31,22 @@ def answer_form(choices: list[str]) -> tuple[str, str | None]:
     if confidence is not None and confidence not in CONFIDENCE:
         abort(400, description=_("Please say how sure you are with one of the options shown."))
     return given, confidence
+
+
+#: What a refused display name is told, by the error id ``hunt.names`` raises: on the
+#: join form and in the control room alike.
+NAME_ERRORS = {
+    "empty": lambda: _("Please choose a display name."),
+    "too_long": lambda: _("That name is too long (40 characters at most)."),
+    "invisible": lambda: _("That name contains invisible or control characters."),
+    "reserved": lambda: _("That name is reserved; please choose another."),
+    "refused": lambda: _("That name is not allowed; please choose another."),
+    "marks": lambda: _("That name stacks too many accents on one letter."),
+    "taken": lambda: _("Someone already uses that name; please choose another."),
+    "team": lambda: _("Please choose your team."),
+}
+
+
+def name_error(code: str) -> str:
+    """Return the message for a name error id, in the page's language."""
+    return NAME_ERRORS.get(code, NAME_ERRORS["empty"])()
