@@ -8,7 +8,6 @@ layout, to reprint a torn one.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import ipaddress
 import re
@@ -22,7 +21,7 @@ from urllib.parse import urlsplit
 from babel.dates import format_datetime
 from PIL import Image
 
-from invider.decks.cells import neutralise
+from invider.decks.cells import write_csv
 from invider.printing import sheets
 from invider.printing.drawing import ImageCanvas, PdfCanvas
 from invider.printing.sheets import MONO, Inks, Sheet, format_code
@@ -257,20 +256,20 @@ def _write_placement(sheet: Sheet, items: Sequence[PosterItem], path: Path) -> i
 
 
 def _write_csv(sheet: Sheet, items: Sequence[PosterItem], path: Path) -> None:
-    with open(path, "w", encoding="utf-8-sig", newline="") as file:
-        writer = csv.writer(file)
-        writer.writerow(["number", "key", "code", "location", "topic", "url"])
-        for item in items:
-            writer.writerow(
-                [
-                    item.number,
-                    neutralise(item.key),
-                    item.code,
-                    neutralise(item.location),
-                    neutralise(item.topic),
-                    poster_url(sheet.base, item.code),
-                ]
-            )
+    columns = ["number", "key", "code", "location", "topic", "url"]
+    rows = [
+        [
+            item.number,
+            item.key,
+            item.code,
+            item.location,
+            item.topic,
+            poster_url(sheet.base, item.code),
+        ]
+        for item in items
+    ]
+    # The exports' writer: a BOM for Excel, and no cell a spreadsheet would run as a formula.
+    path.write_text(write_csv(rows, columns), encoding="utf-8", newline="")
 
 
 def render_poster_png(
