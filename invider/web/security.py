@@ -56,8 +56,11 @@ def add_security_headers(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     """Set up CSRF protection, the session cookie and the security headers."""
-    public_url = app.config["PUBLIC_URL"] or ""
-    app.config.setdefault("SESSION_COOKIE_SECURE", public_url.startswith("https://"))
+    # Flask's own default (False) is always present, so a setdefault would do nothing:
+    # an https public address makes the cookie Secure even on a request seen as http
+    # (a proxy ending HTTPS without INVIDER_PROXY_FIX).
+    if (app.config["PUBLIC_URL"] or "").startswith("https://"):
+        app.config["SESSION_COOKIE_SECURE"] = True
     app.session_interface = SessionInterface()
     csrf.init_app(app)
     app.after_request(add_security_headers)

@@ -7,6 +7,7 @@ import re
 import pytest
 from conftest import Actions, csrf_token
 
+from invider import create_app
 from invider.store.models import Player, db
 
 
@@ -190,3 +191,17 @@ def test_json_errors_are_whole_json_answers(client, method, path):
     assert response.mimetype == "application/json"
     assert int(response.headers["Content-Length"]) == len(response.data)
     assert "error" in response.get_json()
+
+
+@pytest.mark.parametrize(
+    ("public_url", "secure"),
+    [("https://hunt.example.org", True), ("http://192.168.1.20:8000", False)],
+)
+def test_an_https_public_address_makes_the_cookie_secure(tmp_path, public_url, secure):
+    app = create_app(
+        {"TESTING": True, "INSTANCE": str(tmp_path / "instance"), "PUBLIC_URL": public_url}
+    )
+    response = app.test_client().get("/join")  # the form's token goes into the session
+    cookie = response.headers.get("Set-Cookie", "")
+    assert cookie.startswith("invider=")
+    assert ("Secure" in cookie) is secure
