@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 
+import requests
 from flask import (
     Blueprint,
     abort,
@@ -192,7 +193,10 @@ def signout():
         session["lang"] = lang
     g.player = None
     logout_url = None
-    metadata = provider().server_metadata
+    try:
+        metadata = provider().load_server_metadata()
+    except (requests.RequestException, ValueError):  # the provider is down: end ours only
+        metadata = {}
     if metadata.get("end_session_endpoint"):
         logout_url = provider().create_logout_url(
             post_logout_redirect_uri=public_link("play.home"),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
+from html import unescape
 
 import pytest
 import requests
@@ -182,8 +184,21 @@ def test_signing_out_ends_the_session_and_offers_the_providers_logout(hunt):
     me = sign_in(http, first.url, "bob")
     out = http.post(f"{first.url}/signout", data={"csrf_token": csrf_token(me.text)})
     assert out.status_code == 200
-    assert provider.issuer + "/session/end" in out.text
     assert http.get(f"{first.url}/me", allow_redirects=False).status_code == 302
+    # The link ends the provider's session too: the next sign-in asks for the login again.
+    link = re.search(r'id="provider-logout" href="([^"]+)"', out.text)
+    assert link and link.group(1).startswith(provider.issuer + "/session/end")
+    confirm = http.get(unescape(link.group(1)), timeout=20)
+    action = re.search(r'<form[^>]*action="([^"]+)"', confirm.text).group(1)
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', confirm.text))
+    done = http.post(
+        requests.compat.urljoin(confirm.url, unescape(action)),
+        data={**fields, "logout": "yes"},
+        timeout=20,
+    )
+    assert done.status_code == 200 and done.url.split("?")[0] == first.url + "/"
+    again = http.get(f"{first.url}/signin", params={"next": "/me"}, timeout=20)
+    assert "/interaction/" in again.url
 
 
 def test_the_provider_stopped_mid_day_gives_the_clear_page_while_players_go_on(hunt):
