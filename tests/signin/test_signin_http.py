@@ -141,6 +141,16 @@ def test_next_never_leaves_the_site(hunt):
     assert landed.url == first.url + "/me"
 
 
+def test_cancelling_at_the_provider_gives_a_clear_page(hunt):
+    _provider, first, _second = hunt
+    http = requests.Session()
+    page = http.get(f"{first.url}/signin", params={"next": "/me"}, timeout=20)
+    uid = re.search(r"/interaction/([^/?#]+)", page.url).group(1)
+    back = http.get(page.url.split("/interaction/")[0] + f"/interaction/{uid}/abort", timeout=20)
+    assert "/signin/callback" in back.url and "error=access_denied" in back.url
+    assert back.status_code == 403 and "La connexion a été annulée" in back.text
+
+
 def test_a_replayed_callback_is_refused(hunt):
     _provider, first, _second = hunt
     http = requests.Session()

@@ -199,3 +199,49 @@ def test_a_hunt_of_invader_names_keeps_them_with_sign_in(signin_app):
         db.session.commit()
         player, _ = player_for({"sub": "8", "name": "Victor Hugo"}, Hunt.current())
         assert player.name != "Victor Hugo" and player.name
+
+
+def signed_in_client(app, claims: dict):
+    """Sign ``claims`` in (their player made as a first sign-in does); return a client and id."""
+    with app.app_context():
+        player, _ = player_for(claims, Hunt.current())
+        player_id, secret = player.id, player.session_secret
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session.update(player_id=player_id, player_secret=secret, signed_in=True)
+    return client, player_id
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("x" * 41, "That name is too long"),
+        ("Ev\u202eil", "invisible or control characters"),
+        ("MARIE CURIE", "Someone already uses that name"),
+    ],
+)
+def test_the_one_name_change_goes_through_the_join_forms_checks(signin_app, raw, message):
+    app = signin_app()
+    signed_in_client(app, {"sub": "4", "name": "Marie Curie", "department": "Red"})
+    client, player_id = signed_in_client(app, {"sub": "5", "name": "Jean", "department": "Red"})
+    token = csrf_token(client, "/signin/profile")
+    refused = client.post("/signin/profile", data={"csrf_token": token, "name": raw})
+    assert refused.status_code == 400 and message in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Player, player_id).name == "Jean"
+        renamed = db.session.execute(db.select(Account.renamed).filter_by(player_id=player_id))
+        assert renamed.scalar_one() is False
+
+
+def test_in_discreet_mode_a_player_may_show_a_name_of_their_choice(signin_app):
+    app = signin_app()
+    with app.app_context():
+        Hunt.current().standings = "discreet"
+        db.session.commit()
+    client, player_id = signed_in_client(app, {"sub": "6", "name": "Paul Verlaine"})
+    token = csrf_token(client, "/signin/profile")
+    data = {"csrf_token": token, "name": "Paul V.", "show_name": "1", "team": "Red"}
+    assert client.post("/signin/profile", data=data).status_code == 302
+    with app.app_context():
+        stored = db.session.get(Player, player_id)
+        assert (stored.name, stored.show_name, stored.team) == ("Paul V.", True, "Red")
