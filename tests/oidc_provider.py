@@ -65,11 +65,17 @@ def provider_installed() -> bool:
 class Provider:
     """One oidc-provider process on 127.0.0.1, for the client of one Invider address."""
 
-    def __init__(self, app_urls: list[str], port: int | None = None, key: RSAKey | None = None):
+    def __init__(
+        self,
+        app_urls: list[str],
+        port: int | None = None,
+        key: RSAKey | None = None,
+        anyone: bool = False,
+    ):
         self.port = port or free_port()
         self.issuer = f"http://127.0.0.1:{self.port}"
         self.key = key or RSAKey.generate_key(2048, parameters={"kid": "test-key"}, private=True)
-        self.app_urls = app_urls
+        self.app_urls, self.anyone = app_urls, anyone
         self.process: subprocess.Popen | None = None
         self.log_path: Path | None = None
 
@@ -78,6 +84,7 @@ class Provider:
             "issuer": self.issuer,
             "port": self.port,
             "users": USERS,
+            "anyone": self.anyone,
             "jwks": {"keys": [self.key.as_dict(private=True) | {"use": "sig", "alg": "RS256"}]},
             "clients": [
                 {
