@@ -211,15 +211,39 @@ def test_signing_out_ends_the_session_and_offers_the_providers_logout(hunt):
     assert "/interaction/" in again.url
 
 
+def log_in_at_provider_without_callback(http: requests.Session, page, login: str) -> str:
+    """Log in at the provider but stop before the callback; return the callback's URL."""
+    action = re.search(r'<form[^>]*action="([^"]+)"', page.text).group(1)
+    url = requests.compat.urljoin(page.url, unescape(action))
+    response = http.post(
+        url,
+        data={"prompt": "login", "login": login, "password": "any"},
+        allow_redirects=False,
+        timeout=20,
+    )
+    while "/signin/callback" not in response.headers.get("Location", ""):
+        target = requests.compat.urljoin(response.url, response.headers["Location"])
+        response = http.get(target, allow_redirects=False, timeout=20)
+    return requests.compat.urljoin(response.url, response.headers["Location"])
+
+
 def test_the_provider_stopped_mid_day_gives_the_clear_page_while_players_go_on(hunt):
     provider, first, _second = hunt
     playing = requests.Session()
     sign_in(playing, first.url, "bob")
+    [(before,)] = rows(first, "select score from player where name = 'Bob Durand'")
+    # A colleague whose provider login succeeded a moment before the provider went down.
+    late = requests.Session()
+    page = late.get(f"{first.url}/signin", params={"next": "/me"}, timeout=20)
+    hop = log_in_at_provider_without_callback(late, page, "chloe")
     provider.stop()
     try:
+        pending = late.get(hop, timeout=30)
+        assert pending.status_code == 503
+        assert "La connexion est indisponible, réessayez dans une minute" in pending.text
         code = code_of(first, "partners")
         assert answer(playing, first, code, "72").status_code == 200
-        assert rows(first, "select score from player where name = 'Bob Durand'") == [(20,)]
+        assert rows(first, "select score from player where name = 'Bob Durand'") == [(before + 10,)]
         newcomer = requests.Session()
         page = newcomer.get(f"{first.url}/signin", params={"next": "/me"}, timeout=30)
         assert page.status_code == 503
