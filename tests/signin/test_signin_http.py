@@ -43,6 +43,12 @@ def rows(server: Server, query: str, *args) -> list[tuple]:
         return conn.execute(query, args).fetchall()
 
 
+def test_serve_prints_the_redirect_uri_to_register(hunt):
+    provider, first, _second = hunt
+    line = f"Sign-in:     {provider.issuer} (redirect URI {first.url}/signin/callback"
+    assert line in first.output()
+
+
 def test_signing_in_makes_one_player_named_from_the_directory(hunt):
     provider, first, _second = hunt
     http = requests.Session()
