@@ -104,8 +104,11 @@ def session_lifetime() -> timedelta:
 
 
 def live_login(login: AdminSession | None) -> bool:
-    """Tell whether an organiser login is still valid: same password (or the same
-    sign-in organiser settings), not expired."""
+    """Tell whether an organiser login is still valid: not expired, same password or rule.
+
+    A password login needs the current password (and the password still allowed); a
+    named organiser's login needs sign-in on and the same organiser settings.
+    """
     if login is None or login.created_at + session_lifetime() <= utcnow():
         return False
     if login.organiser is not None:
@@ -182,11 +185,14 @@ def start_login() -> None:
     token = secrets.token_hex(32)
     stamp = password_stamp()
     begin_write()
-    # Logins made under an older password, or expired, are dead: clear them out.
+    # Logins made under an older password, or expired, are dead: clear them out. Named
+    # organisers' logins carry no password stamp and stay.
     db.session.execute(
         db.delete(AdminSession).where(
-            (AdminSession.password_stamp.is_(None))
-            | (AdminSession.password_stamp != stamp)
+            (
+                AdminSession.organiser.is_(None)
+                & (AdminSession.password_stamp.is_(None) | (AdminSession.password_stamp != stamp))
+            )
             | (AdminSession.created_at < utcnow() - session_lifetime())
         )
     )

@@ -13,6 +13,8 @@ from oidc_provider import Provider, log_in_at_provider, sign_in
 from requirements import need_oidc_provider
 from server import Server, csrf_token, free_port
 
+PASSWORD = "break-glass password 42"
+
 
 @pytest.fixture(scope="module")
 def hunt(tmp_path_factory):
@@ -25,7 +27,7 @@ def hunt(tmp_path_factory):
     urls = [f"http://127.0.0.1:{port}" for port in ports]
     provider = Provider(urls).start(workdir)
     # Both servers print the first address: the one the provider sends browsers back to.
-    env = provider.app_env(INVIDER_PUBLIC_URL=urls[0])
+    env = provider.app_env(INVIDER_PUBLIC_URL=urls[0], INVIDER_ADMIN_PASSWORD=PASSWORD)
     first = Server(workdir, port=ports[0], env=env)
     second = Server(workdir, port=ports[1], env=env)
     try:
@@ -183,6 +185,18 @@ def test_an_organiser_in_the_group_opens_the_control_room_and_is_named_in_the_au
     assert "Alice Martin" in done.text
     # An organiser login made with the company account is no player: nobody joined.
     assert rows(first, "select count(*) from player where name like 'Alice%'") == [(0,)]
+
+
+def test_the_break_glass_password_leaves_named_organisers_signed_in(hunt):
+    _provider, first, _second = hunt
+    alice = requests.Session()
+    sign_in(alice, first.url, "alice", next="/admin/", **{"as": "organiser"})
+    assert alice.get(f"{first.url}/admin/", allow_redirects=False).status_code == 200
+    glass = requests.Session()
+    form = glass.get(f"{first.url}/admin/login", timeout=10)
+    data = {"password": PASSWORD, "csrf_token": csrf_token(form.text)}
+    assert glass.post(f"{first.url}/admin/login", data=data, timeout=10).url.endswith("/admin/")
+    assert alice.get(f"{first.url}/admin/", allow_redirects=False).status_code == 200
 
 
 def test_another_user_gets_a_clear_refusal_from_the_control_room(hunt):
