@@ -7,7 +7,7 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from browser import FRENCH_DECK, code_of, shoot
+from browser import FRENCH_DECK, code_of, serious_violations, shoot
 from oidc_provider import Provider
 from playwright.sync_api import Page, expect
 from requirements import need_oidc_provider
@@ -58,6 +58,7 @@ def test_scan_sign_in_back_on_the_poster_answer_then_a_second_browser_is_the_sam
     page.goto(f"{server.url}/i/{code}")
     expect(page).to_have_url(re.compile(r"/join\?next=/i/"))
     shoot(page, "signin-01-join")
+    assert serious_violations(page) == []
     page.get_by_role("link", name="Se connecter avec Acme").click()
     provider_login(page, provider, "bob")
     # Back on the poster that was scanned, playing as the person the directory names.
@@ -114,6 +115,7 @@ def test_another_user_gets_a_clear_refusal(hunt, browser):
     expect(page.get_by_text("Chloé Bernard")).to_be_visible()
     expect(page.get_by_text("Identifiant de l'erreur")).to_be_visible()
     shoot(page, "signin-04-refused")
+    assert serious_violations(page) == []
     page.goto(f"{server.url}/admin/")
     expect(page).to_have_url(re.compile(r"/admin/login"))
     context.close()
