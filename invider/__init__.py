@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import tomllib
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -58,6 +60,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         # Times on pages are shown in the office's time zone.
         TIMEZONE="Europe/Paris",
     )
+    from invider.signin import settings as signin_settings
+
+    app.config.from_mapping(signin_settings.defaults())
     app.config.from_file("config.toml", load=tomllib.load, text=False, silent=True)
     app.config.from_prefixed_env("INVIDER", loads=str)
     if test_config:
@@ -71,6 +76,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path) / "secret_key")
     app.config.setdefault("SQLALCHEMY_DATABASE_URI", database_uri(app))
+    configure_sign_in(app)
 
     from invider.store import database
     from invider.store.models import db
@@ -89,6 +95,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(play.bp)
     app.register_blueprint(board.bp)
     app.register_blueprint(admin.bp)
+    from invider import signin
+
+    app.register_blueprint(signin.bp)
+    signin.init_app(app)
     from invider.learning import echo_pages, privacy_pages
 
     app.register_blueprint(echo_pages.bp)
@@ -104,6 +114,21 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_commands(app)
     return app
+
+
+def configure_sign_in(app: Flask) -> None:
+    """Settle the company sign-in settings: the flag players' pages read, the hash key."""
+    from invider.signin.settings import enabled
+
+    team_map = app.config.get("OIDC_TEAM_MAP")
+    if isinstance(team_map, str):  # from the environment: a JSON object
+        app.config["OIDC_TEAM_MAP"] = json.loads(team_map) if team_map.strip() else {}
+    app.config["OIDC_ENABLED"] = enabled(app.config)
+    if app.config["OIDC_ENABLED"] and not app.config.get("OIDC_NAME"):
+        app.config["OIDC_NAME"] = urlsplit(app.config["OIDC_ISSUER"]).hostname
+    if app.config["OIDC_ENABLED"] and not app.config.get("OIDC_SUBJECT_KEY"):
+        path = Path(app.instance_path) / "oidc_subject_key"
+        app.config["OIDC_SUBJECT_KEY"] = instance_secret(path)
 
 
 def database_uri(app: Flask) -> str:

@@ -265,6 +265,12 @@ def serve_command(host: str, port: int, workers: int | None, render_posters: boo
     click.echo(f"Leaderboard: {public_url}/leaderboard")
     click.echo(f"Big screen:  {public_url}/screen")
     click.echo(f"Organisers:  {public_url}/admin/")
+    if app.config.get("OIDC_ENABLED"):
+        # What the organiser registers at the identity provider, exactly.
+        click.echo(
+            f"Sign-in:     {app.config['OIDC_ISSUER']} (redirect URI "
+            f"{public_url}/signin/callback, after logout {public_url}/)"
+        )
     sys.stdout.flush()
 
     workers = workers or max(2, min(8, 2 * (os.cpu_count() or 1)))

@@ -66,3 +66,12 @@ def need_chromium(path: str = "/usr/bin/chromium") -> None:
 
 def need_root() -> None:
     require(os.geteuid() == 0, "needs root (it mounts a small disk): run as root, as CI does")
+
+
+def need_oidc_provider() -> None:
+    from oidc_provider import provider_installed
+
+    require(
+        provider_installed(),
+        "needs Node.js and the test OpenID provider: `npm ci` in tests/oidc (as .ci/run does)",
+    )

@@ -32,8 +32,8 @@ class Server:
             os.environ,
             INVIDER_INSTANCE=str(workdir / "instance"),
             INVIDER_PUBLIC_URL=f"http://192.168.1.20:{self.port}",
-            **(env or {}),
         )
+        self.env.update(env or {})
         self.process: subprocess.Popen | None = None
         self.log = workdir / "server.log"
 

@@ -24,6 +24,8 @@ from flask import (
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from invider.signin import settings as signin
+from invider.signin.organisers import organiser_stamp
 from invider.store import ratelimit
 from invider.store.database import begin_write
 from invider.store.models import AdminSession, db, utcnow
@@ -102,11 +104,19 @@ def session_lifetime() -> timedelta:
 
 
 def live_login(login: AdminSession | None) -> bool:
-    """Tell whether an organiser login is still valid: same password, not expired."""
-    return (
-        login is not None
-        and hmac.compare_digest(login.password_stamp or "", password_stamp())
-        and login.created_at + session_lifetime() > utcnow()
+    """Tell whether an organiser login is still valid: not expired, same password or rule.
+
+    A password login needs the current password (and the password still allowed); a
+    named organiser's login needs sign-in on and the same organiser settings.
+    """
+    if login is None or login.created_at + session_lifetime() <= utcnow():
+        return False
+    if login.organiser is not None:
+        return signin.enabled() and hmac.compare_digest(
+            login.password_stamp or "", organiser_stamp()
+        )
+    return signin.password_login_allowed() and hmac.compare_digest(
+        login.password_stamp or "", password_stamp()
     )
 
 
@@ -132,8 +142,15 @@ def admin_required(view):
 
 
 def actor() -> str:
-    """Name the organiser login behind this request, for the audit log."""
+    """Name the organiser behind this request, for the audit log.
+
+    An organiser who signed in with the company account is named; the shared password
+    is only a login number and an address.
+    """
     token = session.get("admin") or "?"
+    login = db.session.get(AdminSession, token) if token != "?" else None
+    if login is not None and login.organiser:
+        return login.organiser
     return f"organiser #{token[:6]} ({request.remote_addr})"
 
 
@@ -163,11 +180,14 @@ def start_login() -> None:
     token = secrets.token_hex(32)
     stamp = password_stamp()
     begin_write()
-    # Logins made under an older password, or expired, are dead: clear them out.
+    # Logins made under an older password, or expired, are dead: clear them out. Named
+    # organisers' logins carry no password stamp and stay.
     db.session.execute(
         db.delete(AdminSession).where(
-            (AdminSession.password_stamp.is_(None))
-            | (AdminSession.password_stamp != stamp)
+            (
+                AdminSession.organiser.is_(None)
+                & (AdminSession.password_stamp.is_(None) | (AdminSession.password_stamp != stamp))
+            )
             | (AdminSession.created_at < utcnow() - session_lifetime())
         )
     )
@@ -181,6 +201,9 @@ def start_login() -> None:
 def login():
     """Log an organiser in with the password (10 wrong ones a minute, per address or device)."""
     error = None
+    password_allowed = signin.password_login_allowed()
+    if request.method == "POST" and not password_allowed:
+        abort(403)  # the break-glass password was turned off: only the company sign-in
     if request.method == "POST":
         key = login_limit_key()
         # The attempt is counted before the password is checked, so that thirty wrong
@@ -194,7 +217,10 @@ def login():
             return redirect(safe_admin_next(request.form.get("next")))
         error = _("Wrong password.")
     next_page = request.values.get("next", "")
-    return render_template("admin/login.html", error=error, next=next_page), (401 if error else 200)
+    page = render_template(
+        "admin/login.html", error=error, next=next_page, password_allowed=password_allowed
+    )
+    return page, (401 if error else 200)
 
 
 @bp.post("/logout")

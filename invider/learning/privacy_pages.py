@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, render_template
 from invider.hunt.discretion import is_discreet
 from invider.hunt.schedule import echo_window
 from invider.learning.retention import retention_date, retention_days
+from invider.signin.settings import admin_emails
 from invider.store.models import Hunt
 from invider.store.snapshot import deck_snapshot
 
@@ -25,6 +26,19 @@ def privacy_facts(hunt: Hunt | None) -> dict:
         "echo_closes": closes,
         "confidence": bool(hunt and hunt.confidence),
         "floor": max(1, int(current_app.config.get("PRIVACY_FLOOR", 5))),
+        **sign_in_facts(),
+    }
+
+
+def sign_in_facts() -> dict:
+    """Return what the company sign-in stores, from its actual settings."""
+    config = current_app.config
+    return {
+        "signin": bool(config.get("OIDC_ENABLED")),
+        "signin_name": config.get("OIDC_NAME"),
+        "signin_emails": bool(config.get("OIDC_ENABLED") and admin_emails()),
+        "signin_group": config.get("OIDC_ADMIN_GROUP") if config.get("OIDC_ENABLED") else None,
+        "signin_team_claim": config.get("OIDC_TEAM_CLAIM") if config.get("OIDC_ENABLED") else None,
     }
 
 

@@ -10,7 +10,7 @@ from invider.hunt.discretion import is_discreet
 from invider.hunt.moderation import anonymise_players, scrub_free_space
 from invider.learning.topics import compute_learning
 from invider.store.database import begin_write
-from invider.store.models import Answer, EchoAnswer, Hunt, Player, db, utcnow
+from invider.store.models import Account, Answer, EchoAnswer, Hunt, Player, db, utcnow
 
 #: In discreet mode without ``retention_days``, per-person data is kept this long.
 DISCREET_RETENTION_DAYS = 30
@@ -52,11 +52,12 @@ def retention_preview() -> dict[str, int]:
         "resume_links": count(Player.resume_token.is_not(None)),
         "confidences": count(Answer.confidence.is_not(None), model=Answer),
         "echo_answers": count(model=EchoAnswer),
+        "accounts": count(model=Account),
     }
 
 
 def apply_retention(floor: int, actor: str = "retention", force: bool = False) -> bool:
-    """Anonymise names and delete per-person secrets, confidence and echo answers.
+    """Anonymise names; delete per-person secrets, confidence, echo answers, account links.
 
     Runs once, on or after the retention date (``force`` runs it now). The per-topic
     learning figures (floor applied) are computed first and kept on the hunt, so the
@@ -81,6 +82,8 @@ def apply_retention(floor: int, actor: str = "retention", force: bool = False) -
     )
     db.session.execute(update(Answer).values(confidence=None))
     db.session.execute(db.delete(EchoAnswer))
+    # The link from company accounts to players: afterwards nobody can be traced back.
+    db.session.execute(db.delete(Account))
     hunt.retained_figures = kept
     hunt.retention_done_at = utcnow()
     db.session.commit()

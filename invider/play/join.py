@@ -32,6 +32,10 @@ def join():
         return redirect(target)
     if hunt is None:
         return render_template("play/home.html", hunt=None, total=0)
+    if current_app.config.get("OIDC_ENABLED"):
+        # One person, one player: with company sign-in nobody joins with a typed name.
+        page = render_template("play/join_signin.html", hunt=hunt, next=target)
+        return page, (403 if request.method == "POST" else 200)
     generated = hunt.name_mode == "generated"
     language = page_language()
     suggestions = generated_names(language)

@@ -1,4 +1,4 @@
-"""Typed Flask-SQLAlchemy models: Hunt, Invider, Player, Answer, EchoAnswer."""
+"""Typed Flask-SQLAlchemy models: Hunt, Invider, Player, Answer, EchoAnswer, Account."""
 
 from __future__ import annotations
 
@@ -277,3 +277,24 @@ class AdminSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Derived from the organiser password at login: a new password ends the login.
     password_stamp: Mapped[str | None] = mapped_column(String(64))
+    # Who signed in with the company account (name, and address for e-mail organisers);
+    # None for the shared password. The audit log names them.
+    organiser: Mapped[str | None] = mapped_column(String(100))
+
+
+class Account(db.Model):
+    """The link from a company account to its one player: issuer and keyed subject hash.
+
+    The subject itself, the e-mail address and the token are never stored; retention
+    and removing the player delete the link.
+    """
+
+    __table_args__ = (UniqueConstraint("issuer", "subject_hash", name="uq_account_issuer_subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(300))
+    subject_hash: Mapped[str] = mapped_column(String(64))
+    player_id: Mapped[int] = mapped_column(ForeignKey("player.id", ondelete="CASCADE"), unique=True)
+    # The display name from the directory may be changed once.
+    renamed: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
