@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS, FRENCH_DECK, PHONE
+from browser import CHROMIUM_ARGS, FRENCH_DECK, PHONE
 from playwright.sync_api import Browser, BrowserContext, sync_playwright
 from requirements import need_chromium
 from server import Server
@@ -25,9 +25,9 @@ def served(tmp_path_factory) -> Iterator[Server]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Debian's Chromium, headless (Playwright's own download does not work here)."""
-    need_chromium(CHROMIUM)
+    chromium = need_chromium()
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 

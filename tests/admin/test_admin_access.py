@@ -153,18 +153,11 @@ def csrf_token_of(html: str) -> str:
 def test_thirty_wrong_logins_at_once_check_at_most_ten_passwords(tmp_path, store):
     env = {"INVIDER_ADMIN_PASSWORD": PASSWORD}
     if store == "redis":
-        import redis
+        from requirements import REDIS, need_redis
 
-        try:
-            redis.Redis(socket_connect_timeout=1).ping()
-            reachable = True
-        except redis.RedisError:
-            reachable = False
-        from requirements import require
-
-        require(reachable, "needs Redis on 127.0.0.1:6379 (apt-get install redis-server)")
+        need_redis()
         env |= {
-            "INVIDER_REDIS_URL": "redis://127.0.0.1:6379/0",
+            "INVIDER_REDIS_URL": REDIS,
             "INVIDER_REDIS_PREFIX": f"test:{tmp_path.name}:",
         }
     (tmp_path / "questions").mkdir()
