@@ -21,15 +21,6 @@ from invider.admin.exports import results_csv
 ADMIN_PASSWORD = "correct-horse-battery"
 
 
-@pytest.fixture
-def workdir(tmp_path):
-    from conftest import SMALL_DECK
-
-    (tmp_path / "questions").mkdir()
-    (tmp_path / "questions" / "deck.toml").write_text(SMALL_DECK, encoding="utf-8")
-    return tmp_path
-
-
 @pytest.mark.parametrize("store", ["sqlite", "redis", "postgresql"])
 def test_guessing_codes_is_limited_per_player_across_workers(workdir, store):
     if store == "redis":

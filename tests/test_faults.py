@@ -14,13 +14,12 @@ import pytest
 from databases import assert_scores_add_up, codes_of, engine_for, rows, scalar
 from loadrun import generated_deck, run, verdict
 from requirements import need_root
-from server import Phone, Server
+from server import Phone, Server, folder_with_deck
 
 
 @pytest.fixture
 def workdir(tmp_path: Path) -> Path:
-    (tmp_path / "questions").mkdir()
-    (tmp_path / "questions" / "deck.toml").write_text(generated_deck(20), encoding="utf-8")
+    folder_with_deck(tmp_path, generated_deck(20))
     return tmp_path
 
 

@@ -24,7 +24,7 @@ from conftest import SMALL_DECK, csrf_token
 from databases import engine_for, postgres_schema, rows, scalar
 from loadrun import generated_deck
 from requirements import need_postgres, require
-from server import Phone, Server, free_port
+from server import Phone, Server, folder_with_deck, free_port
 
 from invider.store.backup import backup_sqlite
 from invider.store.models import Player, db
@@ -33,9 +33,7 @@ ADMIN = "a long organiser password"
 
 
 def workdir_with(path: Path, deck: str = SMALL_DECK) -> Path:
-    (path / "questions").mkdir(parents=True)
-    (path / "questions" / "deck.toml").write_text(deck, encoding="utf-8")
-    return path
+    return folder_with_deck(path, deck)
 
 
 def codes(url: str) -> dict[str, str]:

@@ -5,17 +5,8 @@ from __future__ import annotations
 import shutil
 import sqlite3
 
-import pytest
 import requests
-from conftest import SMALL_DECK
 from server import Phone, Server
-
-
-@pytest.fixture
-def workdir(tmp_path):
-    (tmp_path / "questions").mkdir()
-    (tmp_path / "questions" / "deck.toml").write_text(SMALL_DECK, encoding="utf-8")
-    return tmp_path
 
 
 def code_of(workdir, key):
