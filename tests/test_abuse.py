@@ -21,6 +21,7 @@ from invider.admin.exports import results_csv
 ADMIN_PASSWORD = "correct-horse-battery"
 
 
+@pytest.mark.slow  # four real workers
 @pytest.mark.parametrize("store", ["sqlite", "redis", "postgresql"])
 def test_guessing_codes_is_limited_per_player_across_workers(workdir, store):
     if store == "redis":

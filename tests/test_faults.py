@@ -16,6 +16,9 @@ from loadrun import generated_deck, run, verdict
 from requirements import need_root
 from server import Phone, Server, folder_with_deck
 
+# Slow (real servers killed and restarted): left out of `pytest -m "not slow"`, run by CI.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def workdir(tmp_path: Path) -> Path:

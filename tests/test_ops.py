@@ -29,6 +29,9 @@ from server import Phone, Server, folder_with_deck, free_port
 from invider.store.backup import backup_sqlite
 from invider.store.models import Player, db
 
+# Slow (real servers, PostgreSQL and Redis outages): left out of `pytest -m "not slow"`, run by CI.
+pytestmark = pytest.mark.slow
+
 ADMIN = "a long organiser password"
 
 

@@ -15,6 +15,9 @@ import requests
 from conftest import SMALL_DECK, csrf_token
 from server import Phone, Server, folder_with_deck, free_port
 
+# Slow (real servers, threaded and gunicorn): left out of `pytest -m "not slow"`, run by CI.
+pytestmark = pytest.mark.slow
+
 PAGES_TO_COMPARE = (
     "/",
     "/leaderboard",

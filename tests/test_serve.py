@@ -5,8 +5,12 @@ from __future__ import annotations
 import shutil
 import sqlite3
 
+import pytest
 import requests
 from server import Phone, Server
+
+# Slow (real gunicorn processes): left out of `pytest -m "not slow"`, run by CI.
+pytestmark = pytest.mark.slow
 
 
 def code_of(workdir, key):

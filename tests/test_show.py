@@ -23,6 +23,9 @@ from server import Phone, Server
 
 from invider.decks.reading import read_deck
 
+# Slow (Chromium against a served hunt): left out of `pytest -m "not slow"`, run by CI.
+pytestmark = pytest.mark.slow
+
 pytest_plugins = ["browser_fixtures"]
 
 ROOT = Path(__file__).resolve().parent.parent

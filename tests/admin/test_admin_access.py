@@ -149,6 +149,7 @@ def csrf_token_of(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
+@pytest.mark.slow  # a real server
 @pytest.mark.parametrize("store", ["database", "redis"])
 def test_thirty_wrong_logins_at_once_check_at_most_ten_passwords(tmp_path, store):
     env = {"INVIDER_ADMIN_PASSWORD": PASSWORD}

@@ -10,6 +10,9 @@ from browser import FRENCH_DECK, PHONE, code_of, join, shoot
 from playwright.sync_api import Browser, expect
 from server import Server, folder_with_deck
 
+# Slow (Chromium against a real server): left out of `pytest -m "not slow"`, run by CI.
+pytestmark = pytest.mark.slow
+
 pytest_plugins = ["browser_fixtures"]
 
 PASSWORD = "organiser password for the editor"

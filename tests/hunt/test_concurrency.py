@@ -12,6 +12,9 @@ from databases import assert_scores_add_up, codes_of, engine_for, postgres_schem
 from loadrun import generated_deck, run, verdict
 from server import Phone, Server, folder_with_deck
 
+# Slow (real servers under load): left out of `pytest -m "not slow"`, run by CI.
+pytestmark = pytest.mark.slow
+
 TRIALS = 50
 
 

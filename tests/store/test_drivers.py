@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+# Slow (a console-script process per test): left out of `pytest -m "not slow"`, run by CI.
+pytestmark = pytest.mark.slow
+
 # Run before anything else in the console script's Python: each named module then fails
 # to import, as on a machine where it was never installed.
 SHIM = "import sys\nfor name in {names!r}:\n    sys.modules[name] = None\n"
