@@ -72,13 +72,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["STANDINGS_CACHE_SECONDS"] = float(app.config["STANDINGS_CACHE_SECONDS"])
     app.config["JOIN_LIMIT_PER_IP"] = int(app.config["JOIN_LIMIT_PER_IP"])
 
+    app.config.setdefault("SQLALCHEMY_DATABASE_URI", database_uri(app))
+    from invider.store import database
+
+    # Before anything is written: a missing driver leaves the folder as it was.
+    database.check_drivers(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path) / "secret_key")
-    app.config.setdefault("SQLALCHEMY_DATABASE_URI", database_uri(app))
     configure_sign_in(app)
 
-    from invider.store import database
     from invider.store.models import db
     from invider.store.schema import migrate
     from invider.web import errors, i18n, security

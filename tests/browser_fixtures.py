@@ -5,18 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS, FRENCH_DECK, PHONE
+from browser import CHROMIUM_ARGS, FRENCH_DECK, PHONE
 from playwright.sync_api import Browser, BrowserContext, sync_playwright
 from requirements import need_chromium
-from server import Server
+from server import Server, folder_with_deck
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory) -> Iterator[Server]:
     """A real server with the French deck loaded, shared by the tests of one module."""
     workdir = tmp_path_factory.mktemp("served")
-    (workdir / "questions").mkdir()
-    (workdir / "questions" / "deck.toml").write_text(FRENCH_DECK, encoding="utf-8")
+    folder_with_deck(workdir, FRENCH_DECK)
     server = Server(workdir).start()
     yield server
     server.stop()
@@ -25,9 +24,9 @@ def served(tmp_path_factory) -> Iterator[Server]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Debian's Chromium, headless (Playwright's own download does not work here)."""
-    need_chromium(CHROMIUM)
+    chromium = need_chromium()
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 

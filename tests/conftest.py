@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from server import folder_with_deck
 
 from invider import create_app
 from invider.decks.loading import load_deck
@@ -16,46 +17,24 @@ from invider.store.schema import create_schema
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_DECK = ROOT / "questions" / "strategie-digitale.toml"
 
-SMALL_DECK = """\
-[hunt]
-title = "Test hunt"
-language = "en"
-teams = ["Red", "Blue"]
-points = 10
-
-[[invider]]
-key = "launch"
-question = "When did the store open?"
-choices = ["July 2015", "February 2014", "March 2016"]
-answer = "July 2015"
-fact = "The store has been online since July 2015."
-topic = "Store"
-location = "Hall"
-
-[[invider]]
-key = "services"
-question = "How many services?"
-accept = ["133", "cent trente-trois"]
-answer = "133"
-fact = "133 services in four interest centres."
-topic = "Store"
-points = 20
-
-[[invider]]
-key = "partners"
-question = "How many partners?"
-choices = ["72", "12", "300"]
-answer = "72"
-fact = "72 partners already joined."
-topic = "Partners"
-"""
+# The one small deck the tests play (three inviders, two teams); tests that need
+# another deck say how it differs from this one (``SMALL_DECK.replace(...)``).
+SMALL_DECK_FILE = ROOT / "tests" / "data" / "small-deck.toml"
+SMALL_DECK = SMALL_DECK_FILE.read_text(encoding="utf-8")
 
 
 @pytest.fixture
 def deck_file(tmp_path: Path) -> Path:
+    """The small deck as a file of its own, ``tmp_path/deck.toml``."""
     path = tmp_path / "deck.toml"
     path.write_text(SMALL_DECK, encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    """An empty folder holding only ``questions/deck.toml`` (the small deck), to serve from."""
+    return folder_with_deck(tmp_path, SMALL_DECK)
 
 
 @pytest.fixture

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
+import subprocess
 
 import pytest
+
+# The Redis server tests may use; point it elsewhere (or at a closed port) to test without.
+REDIS = os.environ.get("INVIDER_TEST_REDIS", "redis://127.0.0.1:6379/0")
+# The Chromium the browser tests drive: a name looked up on PATH, or a path.
+CHROMIUM = os.environ.get("INVIDER_TEST_CHROMIUM", "chromium")
 
 
 def require(condition: object, reason: str) -> None:
@@ -35,7 +42,7 @@ def postgres_reachable() -> bool:
 
 
 @functools.cache
-def redis_reachable(url: str = "redis://127.0.0.1:6379/0") -> bool:
+def redis_reachable(url: str = REDIS) -> bool:
     """Tell whether a Redis server answers at ``url``."""
     import redis
 
@@ -45,23 +52,50 @@ def redis_reachable(url: str = "redis://127.0.0.1:6379/0") -> bool:
         return False
 
 
+@functools.cache
+def chromium_runs(name: str = CHROMIUM) -> str | None:
+    """Return the path of a Chromium that starts and prints its version, or None."""
+    path = shutil.which(name)
+    if path is None:
+        return None
+    try:
+        subprocess.run(
+            [path, "--headless=new", "--no-sandbox", "--version"],
+            capture_output=True,
+            timeout=60,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return path
+
+
 def need_postgres() -> None:
+    from databases import POSTGRES
+
     require(
         postgres_reachable(),
-        "needs PostgreSQL at 127.0.0.1:5432 with a database "
-        "`test` (user postgres, trust), or INVIDER_TEST_POSTGRES=postgresql://...",
+        f"needs PostgreSQL at {POSTGRES} (apt-get install postgresql; a database `test`, "
+        "user postgres, trust), or INVIDER_TEST_POSTGRES=postgresql://...",
     )
 
 
 def need_redis() -> None:
-    require(redis_reachable(), "needs Redis on 127.0.0.1:6379 (apt-get install redis-server)")
-
-
-def need_chromium(path: str = "/usr/bin/chromium") -> None:
     require(
-        os.path.exists(path),
-        "needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium)",
+        redis_reachable(),
+        f"needs Redis at {REDIS} (apt-get install redis-server), or INVIDER_TEST_REDIS=redis://...",
     )
+
+
+def need_chromium() -> str:
+    """Return the path of a working Chromium; skip (fail on CI) without one."""
+    path = chromium_runs()
+    require(
+        path,
+        f"needs a Chromium that runs: `{CHROMIUM}` on PATH (apt-get install chromium), "
+        "or INVIDER_TEST_CHROMIUM=/path/to/chromium",
+    )
+    return path
 
 
 def need_root() -> None:

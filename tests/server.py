@@ -14,6 +14,13 @@ from pathlib import Path
 import requests
 
 
+def folder_with_deck(path: Path, deck: str) -> Path:
+    """Make ``path`` a folder as an organiser starts one: only ``questions/deck.toml``."""
+    (path / "questions").mkdir(parents=True, exist_ok=True)
+    (path / "questions" / "deck.toml").write_text(deck, encoding="utf-8")
+    return path
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

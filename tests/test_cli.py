@@ -98,6 +98,7 @@ def test_posters_refuse_an_address_phones_cannot_reach(bare_app, tmp_path, url):
     assert not out.exists()
 
 
+@pytest.mark.slow  # renders every printable PDF
 def test_posters_with_a_lan_address(bare_app, tmp_path):
     out = tmp_path / "out"
     result = bare_app.test_cli_runner().invoke(
@@ -148,6 +149,7 @@ def test_posters_qr_code_opens_the_poster_page(bare_app, tmp_path):
     assert any(t.endswith(code) and t.startswith("http://localhost:8000/") for t in texts), texts
 
 
+@pytest.mark.slow  # a console-script process
 def test_console_script_lists_its_commands(tmp_path):
     result = console("--help", tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -155,6 +157,7 @@ def test_console_script_lists_its_commands(tmp_path):
         assert f"  {command} " in result.stdout
 
 
+@pytest.mark.slow  # console-script processes
 def test_console_script_loads_and_refuses_decks(tmp_path, deck_file):
     result = console("load", str(deck_file), tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr

@@ -14,13 +14,15 @@ import pytest
 from databases import assert_scores_add_up, codes_of, engine_for, rows, scalar
 from loadrun import generated_deck, run, verdict
 from requirements import need_root
-from server import Phone, Server
+from server import Phone, Server, folder_with_deck
+
+# Slow (real servers killed and restarted): left out of `pytest -m "not slow"`, run by CI.
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
 def workdir(tmp_path: Path) -> Path:
-    (tmp_path / "questions").mkdir()
-    (tmp_path / "questions" / "deck.toml").write_text(generated_deck(20), encoding="utf-8")
+    folder_with_deck(tmp_path, generated_deck(20))
     return tmp_path
 
 

@@ -21,31 +21,22 @@ from pathlib import Path
 import pytest
 import requests
 from conftest import SMALL_DECK, csrf_token
-from databases import POSTGRES, engine_for, postgres_schema, rows, scalar
+from databases import engine_for, postgres_schema, rows, scalar
 from loadrun import generated_deck
-from requirements import require
-from server import Phone, Server, free_port
+from requirements import need_postgres, require
+from server import Phone, Server, folder_with_deck, free_port
 
 from invider.store.backup import backup_sqlite
 from invider.store.models import Player, db
+
+# Slow (real servers, PostgreSQL and Redis outages): left out of `pytest -m "not slow"`, run by CI.
+pytestmark = pytest.mark.slow
 
 ADMIN = "a long organiser password"
 
 
 def workdir_with(path: Path, deck: str = SMALL_DECK) -> Path:
-    (path / "questions").mkdir(parents=True)
-    (path / "questions" / "deck.toml").write_text(deck, encoding="utf-8")
-    return path
-
-
-def postgres_reachable() -> bool:
-    try:
-        import psycopg
-
-        psycopg.connect(POSTGRES, connect_timeout=2).close()
-        return True
-    except Exception:
-        return False
+    return folder_with_deck(path, deck)
 
 
 def codes(url: str) -> dict[str, str]:
@@ -61,7 +52,7 @@ def codes(url: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("round_", range(3))
 def test_servers_started_together_make_exactly_one_hunt(tmp_path, round_):
-    require(postgres_reachable(), f"needs PostgreSQL at {POSTGRES} (INVIDER_TEST_POSTGRES)")
+    need_postgres()
     with postgres_schema() as url:
         env = {
             "INVIDER_DATABASE_URL": url,
@@ -341,7 +332,7 @@ class Proxy:
 @pytest.fixture
 def proxied_postgres():
     """A fresh PostgreSQL schema, reached through a Proxy; yields (url, proxy)."""
-    require(postgres_reachable(), f"needs PostgreSQL at {POSTGRES} (INVIDER_TEST_POSTGRES)")
+    need_postgres()
     with postgres_schema() as url:
         match = re.match(r"(postgresql\+psycopg://[^@]*@)([^:/]+):(\d+)(/.*)", url)
         proxy = Proxy((match.group(2), int(match.group(3))))
@@ -461,7 +452,7 @@ def db_url(request):
     if getattr(request, "param", None) != "postgresql":
         yield None
         return
-    require(postgres_reachable(), f"needs PostgreSQL at {POSTGRES} (INVIDER_TEST_POSTGRES)")
+    need_postgres()
     with postgres_schema() as url:
         yield url
 

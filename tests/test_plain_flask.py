@@ -13,7 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 from conftest import SMALL_DECK, csrf_token
-from server import Phone, Server, free_port
+from server import Phone, Server, folder_with_deck, free_port
+
+# Slow (real servers, threaded and gunicorn): left out of `pytest -m "not slow"`, run by CI.
+pytestmark = pytest.mark.slow
 
 PAGES_TO_COMPARE = (
     "/",
@@ -32,16 +35,10 @@ SECURITY_HEADERS = (
 )
 
 
-def empty_folder_with_deck(path):
-    (path / "questions").mkdir(parents=True)
-    (path / "questions" / "deck.toml").write_text(SMALL_DECK, encoding="utf-8")
-    return path
-
-
 @pytest.fixture
 def threaded_server(tmp_path):
     """``flask --app invider run`` (threaded), started in an empty folder like a developer."""
-    workdir = empty_folder_with_deck(tmp_path / "dev")
+    workdir = folder_with_deck(tmp_path / "dev", SMALL_DECK)
     env = dict(os.environ, INVIDER_PUBLIC_URL="http://192.168.1.20:8000")
     env.pop("INVIDER_INSTANCE", None)
     flask = shutil.which("flask")
@@ -115,7 +112,7 @@ def test_200_concurrent_scans_on_the_threaded_server_never_fail_or_stall(threade
 
 def test_flask_run_and_invider_serve_answer_with_the_same_headers(threaded_server, tmp_path):
     url, _ = threaded_server
-    served = Server(empty_folder_with_deck(tmp_path / "prod")).start(timeout=90)
+    served = Server(folder_with_deck(tmp_path / "prod", SMALL_DECK)).start(timeout=90)
     try:
         for path in PAGES_TO_COMPARE:
             dev, prod = (

@@ -11,12 +11,8 @@ import requests
 from conftest import SMALL_DECK
 from server import Phone, Server
 
-
-@pytest.fixture
-def workdir(tmp_path):
-    (tmp_path / "questions").mkdir()
-    (tmp_path / "questions" / "deck.toml").write_text(SMALL_DECK, encoding="utf-8")
-    return tmp_path
+# Slow (real gunicorn processes): left out of `pytest -m "not slow"`, run by CI.
+pytestmark = pytest.mark.slow
 
 
 def code_of(workdir, key):

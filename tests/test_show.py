@@ -17,11 +17,14 @@ from pathlib import Path
 
 import pytest
 import requests
-from browser import ARTIFACTS, CHROMIUM
-from requirements import require
+from browser import ARTIFACTS
+from requirements import need_chromium
 from server import Phone, Server
 
 from invider.decks.reading import read_deck
+
+# Slow (Chromium against a served hunt): left out of `pytest -m "not slow"`, run by CI.
+pytestmark = pytest.mark.slow
 
 pytest_plugins = ["browser_fixtures"]
 
@@ -109,7 +112,7 @@ def answer_fields(invider, right: bool) -> dict:
 @pytest.fixture(scope="module")
 def show(tmp_path_factory) -> Iterator[Server]:
     """A real server with the demo deck and thirteen colleagues who played part of it."""
-    require(Path(CHROMIUM).exists(), "install Debian's chromium to run the browser tests")
+    need_chromium()
     workdir = tmp_path_factory.mktemp("show")
     (workdir / "questions").mkdir()
     shutil.copy(DEMO_DECK, workdir / "questions" / DEMO_DECK.name)

@@ -38,6 +38,8 @@ from invider.decks.reading import Deck
 from invider.decks.sheet_places import Cells, in_sheet_terms
 
 MAX_UNZIPPED = 30 * 1024 * 1024  # a deck is kilobytes; more is a zip bomb, not a deck
+#: Characters of a CSV file the sniffer reads to tell its delimiter: the first rows.
+CSV_SAMPLE = 16 * 1024
 
 
 def _names(column: Column) -> set[str]:
@@ -120,9 +122,13 @@ def csv_sheet(raw: bytes, name: str) -> Grid:
             continue
     else:
         raise _refused(name, N_("not text in UTF-8 or Windows-1252; save it as CSV UTF-8"))
-    first = text.split("\n", 1)[0]
-    # French spreadsheets write ";", others ",", some tabs: the header row tells.
-    delimiter = max((";", ",", "\t"), key=first.count)
+    # French spreadsheets write ";", others ",", some tabs: the sniffer tells from the
+    # first rows. Only its delimiter is kept: its guesses about quoting, from a sample
+    # without doubled quotes, would misread a later row that has some.
+    try:
+        delimiter = csv.Sniffer().sniff(text[:CSV_SAMPLE], delimiters=";,\t").delimiter
+    except csv.Error:  # one column, or no row it can tell from: any delimiter reads it
+        delimiter = ","
     rows = [tuple(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     return Grid(name, rows)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 from invider.store.models import db
 
@@ -14,6 +14,43 @@ SYNCHRONOUS = ("NORMAL", "FULL")
 #: never fills a small disk; checkpoints run every 256 pages (1 MiB) written.
 WAL_SIZE_LIMIT = 4 * 1024 * 1024
 WAL_CHECKPOINT_PAGES = 256
+
+
+#: The extra of ``pip install 'invider[...]'`` that brings each optional driver.
+EXTRAS = {"psycopg": "postgres", "redis": "redis"}
+#: How messages name the databases SQLAlchemy calls by their dialect.
+DATABASES = {"postgresql": "PostgreSQL", "mysql": "MySQL", "mssql": "SQL Server"}
+
+
+class MissingDriver(RuntimeError):
+    """A configured database or Redis needs a driver that is not installed."""
+
+
+def check_drivers(app: Flask) -> None:
+    """Raise MissingDriver, saying what to install, when a configured URL lacks its driver.
+
+    PostgreSQL and Redis are optional: without this check a missing one shows up as
+    a traceback deep in SQLAlchemy at start-up, or in the first rate-limited request.
+    """
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    backend = url.get_backend_name()
+    try:
+        url.get_dialect().import_dbapi()
+    except ImportError as error:
+        raise MissingDriver(
+            _missing("INVIDER_DATABASE_URL", DATABASES.get(backend, backend), error.name)
+        ) from None
+    if app.config.get("REDIS_URL"):
+        try:
+            import redis  # noqa: F401
+        except ImportError:
+            raise MissingDriver(_missing("INVIDER_REDIS_URL", "Redis", "redis")) from None
+
+
+def _missing(setting: str, what: str, module: str | None) -> str:
+    extra = EXTRAS.get(module or "")
+    install = f"pip install 'invider[{extra}]'" if extra else f"pip install {module}"
+    return f"{setting} asks for {what}, but its driver ({module}) is not installed: {install}"
 
 
 def engine_options(app: Flask) -> dict:

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 import requests
 from conftest import csrf_token
-from server import Server
+from server import Server, folder_with_deck
 from werkzeug.security import generate_password_hash
 
 from invider.store.models import AdminSession, db, utcnow
@@ -149,29 +149,21 @@ def csrf_token_of(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
+@pytest.mark.slow  # a real server
 @pytest.mark.parametrize("store", ["database", "redis"])
 def test_thirty_wrong_logins_at_once_check_at_most_ten_passwords(tmp_path, store):
     env = {"INVIDER_ADMIN_PASSWORD": PASSWORD}
     if store == "redis":
-        import redis
+        from requirements import REDIS, need_redis
 
-        try:
-            redis.Redis(socket_connect_timeout=1).ping()
-            reachable = True
-        except redis.RedisError:
-            reachable = False
-        from requirements import require
-
-        require(reachable, "needs Redis on 127.0.0.1:6379 (apt-get install redis-server)")
+        need_redis()
         env |= {
-            "INVIDER_REDIS_URL": "redis://127.0.0.1:6379/0",
+            "INVIDER_REDIS_URL": REDIS,
             "INVIDER_REDIS_PREFIX": f"test:{tmp_path.name}:",
         }
-    (tmp_path / "questions").mkdir()
     from conftest import SMALL_DECK
 
-    (tmp_path / "questions" / "deck.toml").write_text(SMALL_DECK, encoding="utf-8")
-    server = Server(tmp_path, workers=2, env=env).start()
+    server = Server(folder_with_deck(tmp_path, SMALL_DECK), workers=2, env=env).start()
     try:
         organiser = requests.Session()
         page = organiser.get(f"{server.url}/admin/login", timeout=10)

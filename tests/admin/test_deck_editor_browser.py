@@ -8,7 +8,10 @@ from collections.abc import Iterator
 import pytest
 from browser import FRENCH_DECK, PHONE, code_of, join, shoot
 from playwright.sync_api import Browser, expect
-from server import Server
+from server import Server, folder_with_deck
+
+# Slow (Chromium against a real server): left out of `pytest -m "not slow"`, run by CI.
+pytestmark = pytest.mark.slow
 
 pytest_plugins = ["browser_fixtures"]
 
@@ -20,8 +23,7 @@ LAPTOP = {"viewport": {"width": 1280, "height": 900}}
 def hunt(tmp_path_factory) -> Iterator[Server]:
     """A real server with the French deck and a known organiser password."""
     workdir = tmp_path_factory.mktemp("editor")
-    (workdir / "questions").mkdir()
-    (workdir / "questions" / "deck.toml").write_text(FRENCH_DECK, encoding="utf-8")
+    folder_with_deck(workdir, FRENCH_DECK)
     server = Server(workdir, env={"INVIDER_ADMIN_PASSWORD": PASSWORD}).start()
     yield server
     server.stop()

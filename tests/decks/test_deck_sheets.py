@@ -412,3 +412,23 @@ def test_files_that_are_not_spreadsheets_get_one_clear_message(tmp_path, name, d
     with pytest.raises(DeckError) as error:
         read_any_deck(write(tmp_path / name, data), {"title": "t"})
     assert error.value.messages == [message]
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"], ids=["comma", "semicolon", "tab"])
+def test_a_csv_is_read_with_its_own_delimiter_whatever_its_cells_hold(tmp_path, delimiter):
+    fact = "Online since July; 133 services,\tfour centres."
+    header = ["Key", "Question", "Choice 1", "Choice 2", "Answer", "Fact"]
+    row = ["launch", "When, then?", "July 2015", "May; 2014", "July 2015", fact]
+    text = "".join(
+        delimiter.join(f'"{cell}"' if any(d in cell for d in ",;\t") else cell for cell in line)
+        + "\r\n"
+        for line in (header, row)
+    )
+    path = write(tmp_path / "deck.csv", text.encode("utf-8"))
+    _data, deck = read_sheet(path, {"title": "Test hunt", "language": "en"})
+    (invider,) = deck.inviders
+    assert (invider.question, invider.choices, invider.fact) == (
+        "When, then?",
+        ["July 2015", "May; 2014"],
+        fact,
+    )

@@ -10,7 +10,10 @@ import pytest
 import requests
 from databases import assert_scores_add_up, codes_of, engine_for, postgres_schema, rows, scalar
 from loadrun import generated_deck, run, verdict
-from server import Phone, Server
+from server import Phone, Server, folder_with_deck
+
+# Slow (real servers under load): left out of `pytest -m "not slow"`, run by CI.
+pytestmark = pytest.mark.slow
 
 TRIALS = 50
 
@@ -19,8 +22,7 @@ TRIALS = 50
 def served(request, tmp_path_factory):
     """One server with a 60-poster deck for the whole module, then its database."""
     workdir = tmp_path_factory.mktemp(f"served-{request.param}")
-    (workdir / "questions").mkdir()
-    (workdir / "questions" / "deck.toml").write_text(generated_deck(60), encoding="utf-8")
+    folder_with_deck(workdir, generated_deck(60))
     with postgres_schema() if request.param == "postgresql" else nullcontext() as db_url:
         env = {"INVIDER_DATABASE_URL": db_url} if db_url else {}
         server = Server(workdir, workers=4, env=env).start(timeout=90)
@@ -112,8 +114,7 @@ def test_a_bounded_load_run_loses_and_doubles_nothing(served, tmp_path):
     """200 players walk a whole 6-poster deck with think time while 20 phones poll the board."""
     server, engine = served
     workdir = tmp_path
-    (workdir / "questions").mkdir()
-    (workdir / "questions" / "deck.toml").write_text(generated_deck(6), encoding="utf-8")
+    folder_with_deck(workdir, generated_deck(6))
     db_url = None if engine.dialect.name == "sqlite" else str(engine.url.render_as_string(False))
     players = 200
     with postgres_schema() if db_url else nullcontext() as db_url:

@@ -5,8 +5,12 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from browser import code_of, join, shoot
 from playwright.sync_api import expect
+
+# Slow (Chromium against a real server): left out of `pytest -m "not slow"`, run by CI.
+pytestmark = pytest.mark.slow
 
 pytest_plugins = ["browser_fixtures"]
 

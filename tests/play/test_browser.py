@@ -5,10 +5,14 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
 import zxingcpp
 from browser import code_of, join, shoot
 from PIL import Image
 from playwright.sync_api import expect
+
+# Slow (Chromium against a real server): left out of `pytest -m "not slow"`, run by CI.
+pytestmark = pytest.mark.slow
 
 pytest_plugins = ["browser_fixtures"]
 

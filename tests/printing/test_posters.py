@@ -32,6 +32,9 @@ from invider.printing.posters import (
     render_printables,
 )
 
+# Slow (PDFs rendered and read back): left out of `pytest -m "not slow"`, run by CI.
+pytestmark = pytest.mark.slow
+
 BASE = "http://192.168.1.20:8000"
 ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 

@@ -32,6 +32,7 @@ def big_deck(path):
     return path
 
 
+@pytest.mark.slow  # 10,000 answers: minutes
 def test_the_wal_stays_bounded_over_10000_answers(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     app = create_app({"PUBLIC_URL": "http://192.168.1.20:8000"})

@@ -8,6 +8,9 @@ import pytest
 from browser import PHONE, code_of, join, serious_violations, shoot
 from playwright.sync_api import expect
 
+# Slow (Chromium and axe-core against a real server): left out of `pytest -m "not slow"`, run by CI.
+pytestmark = pytest.mark.slow
+
 pytest_plugins = ["browser_fixtures"]
 
 
