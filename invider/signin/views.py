@@ -21,7 +21,6 @@ from flask_babel import gettext as _
 
 from invider.hunt.discretion import is_discreet, show_name
 from invider.play.identity import log_in, safe_next
-from invider.play.join import NAME_ERRORS
 from invider.signin import settings
 from invider.signin.accounts import account_of, choose_team, player_for, rename_once
 from invider.signin.client import (
@@ -34,6 +33,7 @@ from invider.signin.client import (
 )
 from invider.signin.organisers import end_admin_login, start_organiser_login
 from invider.store.snapshot import deck_snapshot
+from invider.web.forms import name_error
 from invider.web.links import public_link
 
 bp = Blueprint("signin", __name__)
@@ -165,7 +165,7 @@ def profile():
             error = (
                 _("You already changed your name once.")
                 if str(e) == "renamed"
-                else NAME_ERRORS.get(str(e), NAME_ERRORS["empty"])()
+                else name_error(str(e))
             )
         else:
             if is_discreet(hunt) and request.form.get("show_name"):
