@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from invider.decks.programme_keys import programme_options
 from invider.decks.toml_lines import MAX_NESTING, KeyLines, first_too_deep_line
 from invider.hunt.answers import answer_matches
 
@@ -21,7 +22,8 @@ CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: easy to type
 CODE_LENGTH = 13  # 31**13 > 2**64
 
 #: The ``[hunt]`` table's keys, in the order the README documents them; from
-#: ``confidence`` on, the learning and privacy options (see echo.py and privacy.py).
+#: ``confidence`` on, the learning and privacy options (see echo.py and privacy.py); from
+#: ``waves`` on, the day's programme (see hunt/programme.py).
 HUNT_FIELDS = (
     "title",
     "language",
@@ -37,6 +39,9 @@ HUNT_FIELDS = (
     "echo_questions",
     "standings",
     "retention_days",
+    "waves",
+    "shuffle_choices",
+    "countdown_minutes",
 )
 HUNT_KEYS = frozenset(HUNT_FIELDS)
 #: An ``[[invider]]`` table's keys, in the order the README documents them.
@@ -51,6 +56,8 @@ INVIDER_FIELDS = (
     "topic",
     "location",
     "points",
+    "wave",
+    "shuffle_choices",
 )
 INVIDER_KEYS = frozenset(INVIDER_FIELDS)
 TOP_KEYS = {"hunt", "invider"}
@@ -76,6 +83,8 @@ class DeckInvider:
     topic: str | None = None
     location: str | None = None
     strict: bool = False
+    wave: str | None = None
+    shuffle_choices: bool | None = None
 
 
 @dataclass
@@ -90,6 +99,8 @@ class Deck:
     freeze_at: datetime | None
     inviders: list[DeckInvider]
     learning: dict = field(default_factory=dict)
+    #: ``waves`` (a list of ``{"name", "at"}``), ``shuffle_choices``, ``countdown_minutes``.
+    programme: dict = field(default_factory=dict)
 
 
 def new_code() -> str:
@@ -186,6 +197,8 @@ def validate_deck(data: dict, name: str, lines: KeyLines) -> Deck:
         if v1 >= v2:
             err(hline(k2), f"{k2} must come after {k1}")
     learning = _learning_options(hunt, times, hline, err)
+    programme = programme_options(hunt, times, lines, hline, err)
+    wave_names = {w["name"].casefold(): w["name"] for w in programme["waves"]}
 
     raw_inviders = data.get("invider", [])
     if not isinstance(raw_inviders, list) or not raw_inviders:
@@ -241,6 +254,20 @@ def validate_deck(data: dict, name: str, lines: KeyLines) -> Deck:
                 f"answer {answer!r} would not be accepted: add it to accept, or fix the typo",
             )
         item_points = _points(item, line, err, default=points)
+        wave = _text(item, "wave", line, err)
+        if wave is not None and wave.casefold() not in wave_names:
+            if "waves" in hunt:
+                err(line("wave"), f"wave {wave!r} is not one of the waves in [hunt]")
+            else:
+                err(line("wave"), f"wave {wave!r} needs waves = [...] in [hunt]")
+        wave = wave_names.get(wave.casefold()) if wave else None
+        shuffle = item.get("shuffle_choices")
+        if shuffle is not None and not isinstance(shuffle, bool):
+            err(
+                line("shuffle_choices"),
+                f"shuffle_choices must be true or false, not {_kind(shuffle)}",
+            )
+            shuffle = None
         inviders.append(
             DeckInvider(
                 key=key or "",
@@ -253,6 +280,8 @@ def validate_deck(data: dict, name: str, lines: KeyLines) -> Deck:
                 topic=topic,
                 location=location,
                 strict=strict,
+                wave=wave,
+                shuffle_choices=shuffle,
             )
         )
 
@@ -266,6 +295,7 @@ def validate_deck(data: dict, name: str, lines: KeyLines) -> Deck:
         points=points,
         inviders=inviders,
         learning=learning,
+        programme=programme,
         **times,
     )
 

@@ -28,10 +28,12 @@ from invider.decks.columns import (
     NUMBER,
     SHEETS,
     TEXT,
+    WAVES,
     WHEN,
     Column,
     hunt_rows,
     invider_columns,
+    waves_from_cell,
 )
 from invider.decks.reading import Deck, DeckError
 
@@ -285,6 +287,8 @@ def read_hunt(sheet: Sheet, cells: Cells, errors: list) -> dict:
         converted = convert(value, column.kind, at, errors)
         if converted is not None:
             table[column.key] = converted
+    if isinstance(table.get("waves"), str):  # bare times need the opening's day
+        table["waves"] = waves_from_cell(table["waves"], table.get("opens_at"))
     return table
 
 
@@ -368,7 +372,7 @@ def convert(value, kind: str, at: int, errors: list):
             )
         )
         return shown
-    if kind == TEXT:
+    if kind in (TEXT, WAVES):
         return _text(value)
     if kind == LIST:
         # One form a line when any form holds a "|", else "a | b" on one line.

@@ -17,12 +17,13 @@ from flask import current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-DECK, STANDINGS, SCREEN, FIGURES, TALLY = (
+DECK, STANDINGS, SCREEN, FIGURES, TALLY, MESSAGES = (
     "invider.deck",
     "invider.standings",
     "invider.screen",
     "invider.figures",
     "invider.tally",
+    "invider.messages",
 )
 _CHANGED = "invider.cached_data_changed"
 
@@ -41,12 +42,12 @@ def cached(key: str, compute: Callable[[], T], periods: int = 1) -> T:
 
 def forget_caches() -> None:
     """Drop this worker's cached values."""
-    for key in (DECK, STANDINGS, SCREEN, FIGURES, TALLY):
+    for key in (DECK, STANDINGS, SCREEN, FIGURES, TALLY, MESSAGES):
         current_app.extensions.pop(key, None)
 
 
 # Tables whose rows the cached data copies. Any organiser action is in the audit log.
-WATCHED = frozenset({"hunt", "invider", "audit_entry"})
+WATCHED = frozenset({"hunt", "invider", "wave", "message", "audit_entry"})
 
 
 def _watched(obj) -> bool:
