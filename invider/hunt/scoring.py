@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from invider.hunt.answers import is_correct, normalise_answer  # noqa: F401 (re-exported)
 from invider.hunt.discretion import discreet_players, is_discreet
+from invider.hunt.messages import active_messages
 from invider.store.database import begin_write
 from invider.store.models import (
     ANSWERING,
@@ -21,6 +22,7 @@ from invider.store.models import (
     Hunt,
     Invider,
     Player,
+    Wave,
     db,
     schedule_status,
     utcnow,
@@ -39,11 +41,12 @@ class AnswersClosed(Exception):
 # What decides an answer, read in one statement under the write lock: the pages' copy of
 # the deck may be a second old, and an organiser may have just closed the hunt or edited
 # the question. Built once: statement building cost more than running it.
-_invider, _hunt, _answer, _player = (
+_invider, _hunt, _answer, _player, _wave = (
     Invider.__table__,
     Hunt.__table__,
     Answer.__table__,
     Player.__table__,
+    Wave.__table__,
 )
 _JUDGE = (
     select(
@@ -58,8 +61,11 @@ _JUDGE = (
         _hunt.c.freeze_at,
         _hunt.c.confidence,
         _hunt.c.confidence_points,
+        _wave.c.at.label("wakes_at"),
     )
-    .select_from(_invider.join(_hunt, _hunt.c.id == 1))
+    .select_from(
+        _invider.join(_hunt, _hunt.c.id == 1).outerjoin(_wave, _wave.c.name == _invider.c.wave)
+    )
     .where(_invider.c.id == bindparam("invider_id"))
 )
 _ADD_WRONG = (
@@ -107,6 +113,8 @@ def record_answer(
             raise LookupError(invider_id)
         if schedule_status(judged) not in ANSWERING:
             raise AnswersClosed()
+        if judged.wakes_at is not None and utcnow() < judged.wakes_at:
+            raise AnswersClosed()  # its wave is still asleep
         correct = is_correct(judged, given)
         confidence = confidence if judged.confidence else None
         answer = Answer(
@@ -224,7 +232,17 @@ def compute_standings(now: datetime | None = None, live: bool = False) -> Standi
         }
         for rank, r in enumerate(rows, start=1)
     ]
-    summary = {"title": hunt.title if hunt else "", "status": status, "inviders": total}
+    asleep = db.session.execute(
+        db.select(func.count(Invider.id)).join(Wave, Wave.name == Invider.wave).where(Wave.at > now)
+    ).scalar_one()
+    summary = {
+        "title": hunt.title if hunt else "",
+        "status": status,
+        "inviders": total,
+        # The day's programme: posters of later waves, and the organisers' messages.
+        "asleep": asleep,
+        "messages": active_messages(now),
+    }
     bodies = {}
     if is_discreet(hunt):
         # Works-council mode: only players who opted in are named; the rest are a count.
