@@ -22,7 +22,7 @@ from invider.decks.loading import load_deck
 from invider.decks.reading import DeckError
 from invider.decks.workbook import workbook_bytes
 from invider.store.database import begin_write
-from invider.store.models import Answer, Hunt, Invider, db
+from invider.store.models import Answer, Hunt, Invider, Wave, db
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -41,6 +41,7 @@ MESSAGES = (
     (r"^points must be", lambda: _("Points: a whole number from 1 to 1000.")),
     (r"may only use a-z", lambda: _("The key may only use a-z, 0-9 and '-' (60 at most).")),
     (r"^duplicate key", lambda: _("Another invider already has this key.")),
+    (r"is not one of the waves", lambda: _("Pick one of the deck's waves.")),
 )
 
 
@@ -115,6 +116,7 @@ def editor_page(
         preview=preview,
         answers=answers_to(key) if key else 0,
         stamp=stamp,
+        waves=db.session.execute(db.select(Wave).order_by(Wave.at)).scalars().all(),
     ), status
 
 

@@ -8,7 +8,7 @@ from flask import abort, current_app, g, redirect, render_template, request, ses
 from sqlalchemy import Row
 
 from invider.decks.reading import normalise_code
-from invider.hunt.programme import choice_order, shuffles, time_left, wakes_at
+from invider.hunt.programme import choice_order, shuffles, time_left, wakes_at, wave_counts
 from invider.hunt.scoring import STORED_ANSWER, AnswersClosed, player_rank, record_answer
 from invider.play.identity import bp, player_required
 from invider.store import ratelimit
@@ -58,7 +58,14 @@ def home():
         ).scalar_one_or_none()
         by_id = {invider.id: invider for invider in deck.by_code.values()}
         progress = {"rank": player_rank(g.player), "latest": by_id.get(latest)}
-    return render_template("play/home.html", hunt=deck.hunt, total=deck.total, progress=progress)
+    counts = wave_counts(deck.by_code.values(), deck.waves, utcnow())
+    return render_template(
+        "play/home.html",
+        hunt=deck.hunt,
+        total=counts.awake,
+        asleep=counts.asleep,
+        progress=progress,
+    )
 
 
 @bp.get("/code")
