@@ -209,7 +209,9 @@ def compute_standings(now: datetime | None = None, live: bool = False) -> Standi
         and status in ("frozen", "closed")
         and hunt.freeze_at
         and now >= hunt.freeze_at
-        and not hunt.status_override
+        # One rule for the end of the day: closed by the schedule or by "Close now", the
+        # public standings stay as at the freeze (the screen's reveal shows the final ones).
+        and hunt.status_override in (None, "closed")
     )
     total = db.session.execute(db.select(func.count(Invider.id))).scalar_one()
     if frozen:
@@ -281,7 +283,8 @@ def _frozen_rows(freeze_at: datetime) -> list:
             func.coalesce(totals.c.found, 0).label("found"),
         )
         .outerjoin(totals, totals.c.pid == Player.id)
-        .where(Player.hidden.is_(False), Player.joined_at < freeze_at)
+        # Every joined player appears, those who joined after the freeze with nothing.
+        .where(Player.hidden.is_(False))
         .order_by(score.desc(), reached, Player.id)
         .limit(MAX_ROWS)
     ).all()
@@ -297,10 +300,8 @@ def _team_rows(hunt: Hunt | None, frozen: bool) -> list[dict]:
             .subquery()
         )
         score = func.coalesce(func.sum(answered.c.points), 0)
-        query = (
-            db.select(Player.team, score, func.count(Player.id))
-            .outerjoin(answered, answered.c.player_id == Player.id)
-            .where(Player.joined_at < hunt.freeze_at)
+        query = db.select(Player.team, score, func.count(Player.id)).outerjoin(
+            answered, answered.c.player_id == Player.id
         )
     else:
         query = db.select(Player.team, func.sum(Player.score), func.count(Player.id))
