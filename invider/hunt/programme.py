@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from invider.store.database import begin_write
 from invider.store.models import AuditEntry, Wave, db, utcnow
@@ -157,8 +157,8 @@ def move_wave(
         AuditEntry(
             actor=actor,
             action=action,
-            detail=f"{name!r}: {before.isoformat(timespec='minutes')} → "
-            f"{wave.at.isoformat(timespec='seconds')}",
+            detail=f"{name!r}: {before.astimezone(UTC).isoformat(timespec='minutes')} → "
+            f"{wave.at.astimezone(UTC).isoformat(timespec='seconds')}",
         )
     )
     db.session.commit()
