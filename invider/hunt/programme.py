@@ -89,13 +89,12 @@ def last_stretch(hunt, now: datetime) -> dict | None:
     that a page never says "0 minutes" while there is still time.
     """
     minutes = getattr(hunt, "countdown_minutes", 30) if hunt else 0
-    if not hunt or not minutes or hunt.status_override in ("closed", "scheduled"):
+    # An organiser's status beats the schedule: no scheduled freeze or close is coming.
+    if not hunt or not minutes or hunt.status_override:
         return None
-    if hunt.opens_at and now < hunt.opens_at and not hunt.status_override:
+    if hunt.opens_at and now < hunt.opens_at:
         return None
     for kind, at in (("freezes", hunt.freeze_at), ("closes", hunt.closes_at)):
-        if kind == "freezes" and hunt.status_override == "frozen":
-            continue
         if at is not None and now < at <= now + timedelta(minutes=minutes):
             left = math.ceil((at - now).total_seconds() / 60)
             return {"kind": kind, "at": at.isoformat(timespec="seconds"), "minutes": left}

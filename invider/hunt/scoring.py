@@ -300,8 +300,11 @@ def _team_rows(hunt: Hunt | None, frozen: bool) -> list[dict]:
             .subquery()
         )
         score = func.coalesce(func.sum(answered.c.points), 0)
-        query = db.select(Player.team, score, func.count(Player.id)).outerjoin(
-            answered, answered.c.player_id == Player.id
+        # A team's average stays as at the freeze: a late colleague joins it at the end.
+        query = (
+            db.select(Player.team, score, func.count(Player.id))
+            .outerjoin(answered, answered.c.player_id == Player.id)
+            .where(Player.joined_at < hunt.freeze_at)
         )
     else:
         query = db.select(Player.team, func.sum(Player.score), func.count(Player.id))

@@ -141,9 +141,20 @@ def test_the_last_stretch_counts_down(app, client, times, phone, screen_kind):
     assert phone in text(client.get("/screen"))
 
 
-@pytest.mark.parametrize("times", [{"freeze_at": 31, "closes_at": 90}, {"closes_at": 45}, {}])
-def test_no_countdown_before_the_last_stretch(app, client, times):
+@pytest.mark.parametrize(
+    "times, override",
+    [
+        ({"freeze_at": 31, "closes_at": 90}, None),
+        ({"closes_at": 45}, None),
+        ({}, None),
+        ({"closes_at": 10}, "open"),  # an organiser's status beats the schedule
+    ],
+)
+def test_no_countdown_before_the_last_stretch(app, client, times, override):
     schedule(app, **times)
+    if override:
+        with app.app_context():
+            set_status(1, override, "organiser", datetime.now(UTC))
     assert "minute" not in text(client.get("/"))
     assert client.get("/screen.json").get_json()["hunt"]["last_stretch"] is None
     assert 'id="last-stretch" role="timer" hidden' in client.get("/screen").get_data(as_text=True)

@@ -101,6 +101,7 @@ def programme_server(tmp_path_factory) -> Iterator[Server]:
         )
         assert posted.status_code == 200 and "Le message est affiché" in posted.text
         time.sleep(1.2)  # every worker's copy of the messages renews within a second
+        server.admin = admin
         yield server
     finally:
         server.stop()
@@ -158,4 +159,25 @@ def test_a_phone_shows_a_sleeping_poster_and_the_banner_at_390px(programme_serve
     # A poster of the wave that woke plays as any other.
     page.goto(programme_server.url + "/i/" + code_of(programme_server, "poster-3"))
     assert page.locator("form button.choice").count() == 3
+    context.close()
+
+
+def test_an_open_leaderboard_picks_up_a_new_message(programme_server, browser):
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    join(page, programme_server, "Hugo")
+    page.goto(programme_server.url + "/leaderboard")
+    assert page.locator(".programme .banner").count() == 1
+    admin = programme_server.admin
+    form = admin.get(programme_server.url + "/admin/programme", timeout=10)
+    admin.post(
+        programme_server.url + "/admin/programme/message",
+        data={"csrf_token": csrf_token(form.text), "text_fr": "<b>Goûter</b> au 3e étage"},
+        timeout=10,
+    )
+    # No reload: the page's own refresh (every 4 s) brings it, as text.
+    banner = page.locator(".programme .banner", has_text="Goûter")
+    banner.wait_for(timeout=12000)
+    assert banner.inner_text() == "<b>Goûter</b> au 3e étage"
+    assert page.locator(".programme .banner").count() == 2
     context.close()
