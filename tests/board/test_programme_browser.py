@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
-from browser import ARTIFACTS, CHROMIUM, PHONE, join
+from browser import ARTIFACTS, CHROMIUM, PHONE, join, serious_violations
 from requirements import need_chromium
 from server import Server, csrf_token
 
@@ -132,6 +132,7 @@ def test_the_screen_announces_the_wave_with_the_banner_at_1080p(programme_server
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "programme-screen-1920x1080.png"))
     assert page.evaluate(OVERFLOW) == []
+    assert serious_violations(page) == []
     # The script keeps it up to date: the banner follows the data, never as HTML.
     page.wait_for_timeout(2500)
     assert page.locator("#banner .banner").inner_text() == MESSAGE
@@ -156,6 +157,7 @@ def test_a_phone_shows_a_sleeping_poster_and_the_banner_at_390px(programme_serve
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "programme-asleep-390.png"), full_page=True)
     assert page.evaluate(OVERFLOW) == []
+    assert serious_violations(page) == []
     # A poster of the wave that woke plays as any other.
     page.goto(programme_server.url + "/i/" + code_of(programme_server, "poster-3"))
     assert page.locator("form button.choice").count() == 3
