@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
-from flask import abort, current_app, g, redirect, render_template, request, session, url_for
+from flask import abort, g, redirect, render_template, request, session, url_for
 from sqlalchemy import Row
 
 from invider.decks.reading import normalise_code
-from invider.hunt.programme import choice_order, shuffles, time_left, wakes_at, wave_counts
+from invider.hunt.programme import choice_order, shuffles, wakes_at, wave_counts
 from invider.hunt.scoring import STORED_ANSWER, AnswersClosed, player_rank, record_answer
 from invider.play.identity import bp, player_required
+from invider.play.programme import asleep
 from invider.store import ratelimit
 from invider.store.models import Answer, Invider, db, utcnow
 from invider.store.snapshot import deck_snapshot
@@ -132,22 +131,6 @@ def closed(invider: Invider):
     if wakes_at(invider, deck.waves, utcnow()):
         return asleep(invider, 409)
     return render_template("play/not_open.html", hunt=deck.hunt, invider=invider), 409
-
-
-def asleep(invider: Invider, status: int = 200):
-    """Show a poster of a later wave asleep: when it wakes, and nothing of its question."""
-    deck, now = deck_snapshot(), utcnow()
-    wakes = wakes_at(invider, deck.waves, now)
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
-    page = render_template(
-        "play/asleep.html",
-        hunt=deck.hunt,
-        invider=invider,
-        wakes=wakes,
-        left=time_left((wakes - now).total_seconds()) if wakes else None,
-        same_day=bool(wakes) and wakes.astimezone(zone).date() == now.astimezone(zone).date(),
-    )
-    return page, status
 
 
 def show_result(invider: Invider, stored: Answer | Row, read_again: bool = False):
