@@ -29,6 +29,8 @@ class News:
 
     messages: list[dict] = field(default_factory=list)
     stretch: dict | None = None
+    #: The server's time, for the page's countdown to follow the server's clock.
+    now: str = ""
 
 
 @bp.app_template_global()
@@ -39,10 +41,11 @@ def programme_news() -> News:
         messages = showing_messages()
     except SQLAlchemyError:
         return News()
-    language = page_language()
+    language, now = page_language(), utcnow()
     return News(
         messages=[{"id": m["id"], "text": message_text(m, language)} for m in messages],
-        stretch=last_stretch(hunt, utcnow()),
+        stretch=last_stretch(hunt, now),
+        now=now.isoformat(timespec="milliseconds"),
     )
 
 
@@ -56,6 +59,7 @@ def asleep(invider: Invider, status: int = 200):
         hunt=deck.hunt,
         invider=invider,
         wakes=wakes,
+        now=now,
         left=time_left((wakes - now).total_seconds()) if wakes else None,
         same_day=bool(wakes) and wakes.astimezone(zone).date() == now.astimezone(zone).date(),
     )

@@ -15,8 +15,11 @@
   var timers = Array.prototype.slice.call(document.querySelectorAll("[data-countdown-at]"));
   if (!timers.length) return;
   var lang = document.documentElement.lang || "fr";
+  // The server's clock, not the phone's: a phone whose clock is late would reload early.
+  var served = Date.parse(timers[0].getAttribute("data-server-now") || "");
+  var skew = isNaN(served) ? 0 : served - Date.now();
   function tick() {
-    var now = Date.now();
+    var now = Date.now() + skew;
     timers.forEach(function (el) {
       var left = (Date.parse(el.getAttribute("data-countdown-at")) - now) / 1000;
       var slot = el.querySelector(".left");
