@@ -16,6 +16,7 @@ from invider.admin import (  # noqa: F401  (they register views)
     newcomers,
     players,
     privacy,
+    programme,
     results,
 )
 from invider.admin.access import (

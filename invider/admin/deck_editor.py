@@ -24,7 +24,7 @@ from invider.decks.problems import N_, DeckError, Problem
 from invider.decks.workbook import workbook_bytes
 from invider.hunt.moderation import audit
 from invider.store.database import begin_write
-from invider.store.models import Answer, Hunt, Invider, db
+from invider.store.models import Answer, Hunt, Invider, Wave, db
 from invider.web.i18n import page_translations
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -52,6 +52,7 @@ EDITOR_WORDING = {
         "The key may only use a-z, 0-9 and '-' (60 at most)."
     ),
     N_("duplicate key %(key)r (first at %(first)s)"): N_("Another invider already has this key."),
+    N_("wave %(wave)r is not one of the waves in [hunt]"): N_("Pick one of the deck's waves."),
 }
 
 
@@ -137,6 +138,7 @@ def editor_page(
         preview=preview,
         answers=answers_to(key) if key else 0,
         stamp=stamp,
+        waves=db.session.execute(db.select(Wave).order_by(Wave.at)).scalars().all(),
     ), status
 
 

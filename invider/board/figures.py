@@ -17,8 +17,10 @@ from sqlalchemy import func, true
 from invider.art.sprites import sprite_colour, sprite_svg
 from invider.board.tallies import Batches, Tally
 from invider.hunt.discretion import is_discreet, privacy_floor
+from invider.hunt.programme import last_stretch, next_wave, wave_counts, woken_wave
 from invider.hunt.scoring import Standings, compute_standings, public_standings
 from invider.store.models import Answer, Hunt, Invider, Player, db, utcnow
+from invider.store.snapshot import deck_snapshot
 from invider.store.worker_cache import FIGURES, SCREEN, TALLY, cached, keep, kept
 
 FEED_LENGTH = 8
@@ -228,12 +230,22 @@ def screen_content(standings: Standings, now: datetime | None = None) -> dict:
             "best": best,
             "revisit": revisit,
         }
+    deck = deck_snapshot()
+    inviders = list(deck.by_code.values())
+    counts = wave_counts(inviders, deck.waves, now)
     return {
         "hunt": {
             **standings.hunt,
             "frozen": standings.frozen,
             "next_change": next_change(hunt, now),
+            # The day's programme: what can be found now, the next wave, the last stretch.
+            "awake": counts.awake,
+            "asleep": counts.asleep,
+            "next_wave": next_wave(deck.waves, inviders, now),
+            "last_stretch": last_stretch(hunt, now),
+            "countdown_minutes": hunt.countdown_minutes if hunt else 0,
         },
+        "announcement": woken_wave(deck.waves, inviders, now),
         "players": top,
         "teams": standings.teams,
         "feed": latest_finds(),

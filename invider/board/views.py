@@ -9,18 +9,20 @@ from flask import Blueprint, Response, current_app, g, render_template, request,
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from invider.art.sprites import PALETTE
+from invider.art.sprites import PALETTE, sprite_svg
 from invider.board.discreet import around_me
 from invider.board.figures import screen_snapshot
+from invider.hunt.programme import time_left
 from invider.hunt.resume import qr_svg
 from invider.hunt.scoring import player_rank, public_standings
 from invider.play import shows_no_player
-from invider.store.models import db
+from invider.store.models import db, utcnow
 from invider.store.snapshot import deck_snapshot
 
 bp = Blueprint("board", __name__)
 
 DEFAULT_LIMIT, MAX_LIMIT = 50, 1000
+WAVE_SPRITES = 12  # as many as the announcement shows in a row at 1080p
 
 
 def shared_json(body: bytes, digest: str) -> Response:
@@ -92,9 +94,21 @@ def screen():
     public = current_app.config.get("PUBLIC_URL") or request.host_url
     home = public.rstrip("/") + url_for("play.home")
     address = home.split("://", 1)[-1].rstrip("/")
+    deck, now = deck_snapshot(), utcnow()
+    wave = data["hunt"]["next_wave"]
+    news = data["announcement"]
+    # The woken posters' sprites, for the page only (like the podium's).
+    woken = sorted(
+        (i for i in deck.by_code.values() if news and i.number in news["numbers"]),
+        key=lambda i: i.number,
+    )
     return render_template(
         "board/screen.html",
-        hunt=deck_snapshot().hunt,
+        hunt=deck.hunt,
+        wave_left=time_left((datetime.fromisoformat(wave["at"]) - now).total_seconds())
+        if wave
+        else None,
+        wave_sprites=[sprite_svg(i.key) for i in woken[:WAVE_SPRITES]],
         data=data,
         change_at=change_at,
         palette=PALETTE,

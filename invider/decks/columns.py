@@ -6,11 +6,15 @@ has, so the spreadsheet follows the format as it grows.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import datetime, time
 
 from invider.decks import reading
 
 TEXT, LIST, INT, BOOL, WHEN, NUMBER = "text", "list", "int", "bool", "when", "number"
+#: The waves of the day in one cell: ``Afternoon @ 14:00 | Evening @ 2026-03-14T17:00:00+01:00``.
+WAVES = "waves"
 CHOICES = 6
 
 
@@ -110,6 +114,22 @@ INVIDER_COLUMNS = (
         "TRUE: exact typed answer only",
         "VRAI : réponse tapée exacte uniquement",
     ),
+    Column(
+        "wave",
+        TEXT,
+        "Wave",
+        "Vague",
+        "Empty: from the opening; else a wave of the Hunt sheet",
+        "Vide : dès l'ouverture ; sinon une vague de la feuille Chasse",
+    ),
+    Column(
+        "shuffle_choices",
+        BOOL,
+        "Shuffle choices",
+        "Mélanger les choix",
+        "FALSE: keep this order (1 million … 10 millions)",
+        "FAUX : garder cet ordre (1 million … 10 millions)",
+    ),
 )
 
 HUNT_ROWS = (
@@ -177,6 +197,30 @@ HUNT_ROWS = (
         "After the close",
         "Après la fermeture",
     ),
+    Column(
+        "waves",
+        WAVES,
+        "Waves",
+        "Vagues",
+        "Name @ time, separated by |: Afternoon @ 14:00 (the opening's day)",
+        "Nom @ heure, séparées par | : Après-midi @ 14:00 (le jour de l'ouverture)",
+    ),
+    Column(
+        "shuffle_choices",
+        BOOL,
+        "Shuffle choices",
+        "Mélanger les choix",
+        "TRUE: each player sees the choices in their own order (default)",
+        "VRAI : chaque joueur voit les choix dans son propre ordre (par défaut)",
+    ),
+    Column(
+        "countdown_minutes",
+        INT,
+        "Countdown minutes",
+        "Minutes de compte à rebours",
+        "Before the freeze and the close (default 30; 0: none)",
+        "Avant le gel et la fermeture (30 par défaut ; 0 : aucun)",
+    ),
 )
 
 SHEETS = {"inviders": {"en": "Inviders", "fr": "Inviders"}, "hunt": {"en": "Hunt", "fr": "Chasse"}}
@@ -192,3 +236,46 @@ def invider_columns() -> list[Column]:
 def hunt_rows() -> list[Column]:
     """Return the Hunt settings this version of the deck format has."""
     return [c for c in HUNT_ROWS if c.key in reading.HUNT_KEYS]
+
+
+def waves_from_cell(text: str, opens_at=None) -> list:
+    """Read a Waves cell (``Afternoon @ 14:00 | Evening @ 2026-03-14T17:00:00+01:00``).
+
+    A bare time (14:00, 14h00, 14 h 00) is on the day of ``opens_at``, in its UTC offset;
+    what cannot be read stays as text, for the validator to name.
+    """
+    parts = text.split("\n") if "\n" in text else text.split("|")
+    waves = []
+    for part in (p.strip() for p in parts):
+        if not part:
+            continue
+        name, _, when = part.rpartition("@")
+        if not name.strip():
+            waves.append({"name": part})
+            continue
+        waves.append({"name": name.strip(), "at": _when(when.strip(), opens_at)})
+    return waves
+
+
+def _when(text: str, opens_at):
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    m = re.fullmatch(r"(\d{1,2})\s*[:hH]\s*(\d{2})?", text)
+    if m and isinstance(opens_at, datetime) and opens_at.tzinfo is not None:
+        hour, minute = int(m.group(1)), int(m.group(2) or 0)
+        if hour < 24 and minute < 60:
+            return datetime.combine(opens_at.date(), time(hour, minute), opens_at.tzinfo)
+    return text
+
+
+def waves_cell(waves: list[dict]) -> str:
+    """Write waves as one Waves cell, each with its full date and offset."""
+    parts = []
+    for wave in waves:
+        at = wave.get("at")
+        parts.append(
+            f"{wave.get('name', '')} @ {at.isoformat() if isinstance(at, datetime) else at}"
+        )
+    return " | ".join(parts)

@@ -82,6 +82,10 @@ def form_table(form: Mapping, key: str) -> dict:
     points = (form.get("points") or "").strip()
     if points:
         table["points"] = int(points) if points.isdigit() else points
+    if (form.get("wave") or "").strip():
+        table["wave"] = form["wave"]
+    if form.get("keep_order") and not table.get("accept"):
+        table["shuffle_choices"] = False
     return table
 
 
@@ -98,6 +102,8 @@ def table_form(table: dict) -> dict:
     form["answer"] = answer if form["mode"] == "typed" else ""
     form["strict"] = bool(table.get("strict"))
     form["points"] = str(table.get("points", ""))
+    form["wave"] = table.get("wave", "")
+    form["keep_order"] = table.get("shuffle_choices") is False
     return form
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import func
 from invider.decks.problems import N_, DeckError, Problem, at_line
 from invider.decks.reading import Deck, new_code
 from invider.store.database import begin_write
-from invider.store.models import Answer, Hunt, Invider, db
+from invider.store.models import Answer, Hunt, Invider, Wave, db
 
 
 @dataclass
@@ -58,6 +58,8 @@ def _fields(item, number: int) -> tuple:
         item.location,
         item.points,
         bool(getattr(item, "strict", False)),
+        getattr(item, "wave", None),
+        getattr(item, "shuffle_choices", None),
     )
 
 
@@ -100,7 +102,10 @@ def load_deck(deck: Deck) -> DeckPlan:
     hunt.opens_at, hunt.closes_at, hunt.freeze_at = deck.opens_at, deck.closes_at, deck.freeze_at
     for option, value in deck.learning.items():
         setattr(hunt, option, value)
+    hunt.shuffle_choices = deck.programme.get("shuffle_choices", True)
+    hunt.countdown_minutes = deck.programme.get("countdown_minutes", 30)
     db.session.add(hunt)
+    _load_waves(deck.programme.get("waves", []))
     existing = {i.key: i for i in db.session.execute(db.select(Invider)).scalars()}
     for key in plan.removed:
         db.session.delete(existing.pop(key))
@@ -111,6 +116,18 @@ def load_deck(deck: Deck) -> DeckPlan:
         invider.answer, invider.fact, invider.points = item.answer, item.fact, item.points
         invider.topic, invider.location = item.topic, item.location
         invider.strict = item.strict
+        invider.wave, invider.shuffle_choices = item.wave, item.shuffle_choices
         db.session.add(invider)
     db.session.commit()
     return plan
+
+
+def _load_waves(waves: list[dict]) -> None:
+    """Make the stored waves the deck's: its times put back, the waves it dropped removed."""
+    stored = {w.name: w for w in db.session.execute(db.select(Wave)).scalars()}
+    for wave in waves:
+        row = stored.pop(wave["name"], None) or Wave(name=wave["name"])
+        row.at = wave["at"]
+        db.session.add(row)
+    for row in stored.values():
+        db.session.delete(row)

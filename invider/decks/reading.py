@@ -15,6 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from invider.decks.problems import N_, DeckError, Phrase, Problem, Where, at_line
+from invider.decks.programme_keys import programme_options
 from invider.decks.toml_lines import MAX_NESTING, KeyLines, first_too_deep_line
 from invider.hunt.answers import answer_matches
 
@@ -23,7 +24,8 @@ CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: easy to type
 CODE_LENGTH = 13  # 31**13 > 2**64
 
 #: The ``[hunt]`` table's keys, in the order docs/deck-format.md lists them; from
-#: ``confidence`` on, the learning and privacy options (see echo.py and privacy.py).
+#: ``confidence`` on, the learning and privacy options (see echo.py and privacy.py); from
+#: ``waves`` on, the day's programme (see hunt/programme.py).
 HUNT_FIELDS = (
     "title",
     "language",
@@ -39,6 +41,9 @@ HUNT_FIELDS = (
     "echo_questions",
     "standings",
     "retention_days",
+    "waves",
+    "shuffle_choices",
+    "countdown_minutes",
 )
 HUNT_KEYS = frozenset(HUNT_FIELDS)
 #: An ``[[invider]]`` table's keys, in the order docs/deck-format.md lists them.
@@ -53,6 +58,8 @@ INVIDER_FIELDS = (
     "topic",
     "location",
     "points",
+    "wave",
+    "shuffle_choices",
 )
 INVIDER_KEYS = frozenset(INVIDER_FIELDS)
 TOP_KEYS = {"hunt", "invider"}
@@ -70,6 +77,8 @@ class DeckInvider:
     topic: str | None = None
     location: str | None = None
     strict: bool = False
+    wave: str | None = None
+    shuffle_choices: bool | None = None
 
 
 @dataclass
@@ -84,6 +93,8 @@ class Deck:
     freeze_at: datetime | None
     inviders: list[DeckInvider]
     learning: dict = field(default_factory=dict)
+    #: ``waves`` (a list of ``{"name", "at"}``), ``shuffle_choices``, ``countdown_minutes``.
+    programme: dict = field(default_factory=dict)
 
 
 def new_code() -> str:
@@ -199,6 +210,8 @@ def validate_deck(data: dict, name: str, lines: KeyLines) -> Deck:
         if v1 >= v2:
             err(hline(k2), N_("%(key)s must come after %(before)s"), key=k2, before=k1)
     learning = _learning_options(hunt, times, hline, err)
+    programme = programme_options(hunt, times, lines, hline, err)
+    wave_names = {w["name"].casefold(): w["name"] for w in programme["waves"]}
 
     raw_inviders = data.get("invider", [])
     if not isinstance(raw_inviders, list) or not raw_inviders:
@@ -265,6 +278,20 @@ def validate_deck(data: dict, name: str, lines: KeyLines) -> Deck:
                 answer=answer,
             )
         item_points = _points(item, line, err, default=points)
+        wave = _text(item, "wave", line, err)
+        if wave is not None and wave.casefold() not in wave_names:
+            if "waves" in hunt:
+                err(line("wave"), N_("wave %(wave)r is not one of the waves in [hunt]"), wave=wave)
+            else:
+                err(line("wave"), f"wave {wave!r} needs waves = [...] in [hunt]")
+        wave = wave_names.get(wave.casefold()) if wave else None
+        shuffle = item.get("shuffle_choices")
+        if shuffle is not None and not isinstance(shuffle, bool):
+            err(
+                line("shuffle_choices"),
+                f"shuffle_choices must be true or false, not {_kind(shuffle)}",
+            )
+            shuffle = None
         inviders.append(
             DeckInvider(
                 key=key or "",
@@ -277,6 +304,8 @@ def validate_deck(data: dict, name: str, lines: KeyLines) -> Deck:
                 topic=topic,
                 location=location,
                 strict=strict,
+                wave=wave,
+                shuffle_choices=shuffle,
             )
         )
 
@@ -290,6 +319,7 @@ def validate_deck(data: dict, name: str, lines: KeyLines) -> Deck:
         points=points,
         inviders=inviders,
         learning=learning,
+        programme=programme,
         **times,
     )
 

@@ -28,10 +28,12 @@ from invider.decks.columns import (
     NUMBER,
     SHEETS,
     TEXT,
+    WAVES,
     WHEN,
     Column,
     hunt_rows,
     invider_columns,
+    waves_from_cell,
 )
 from invider.decks.problems import N_, DeckError, Problem, Where, problem
 from invider.decks.reading import Deck
@@ -207,6 +209,8 @@ def read_hunt(sheet: Grid, cells: Cells, errors: list) -> dict:
         converted = convert(value, column.kind, at, errors)
         if converted is not None:
             table[column.key] = converted
+    if isinstance(table.get("waves"), str):  # bare times need the opening's day
+        table["waves"] = waves_from_cell(table["waves"], table.get("opens_at"))
     return table
 
 
@@ -295,7 +299,7 @@ def convert(value, kind: str, at: Where, errors: list[Problem]):
             )
         )
         return shown
-    if kind == TEXT:
+    if kind in (TEXT, WAVES):
         return _text(value)
     if kind == LIST:
         # One form a line when any form holds a "|", else "a | b" on one line.

@@ -12,7 +12,7 @@ from datetime import datetime
 import tomli_w
 
 from invider.decks import reading
-from invider.store.models import Hunt, Invider, db
+from invider.store.models import Hunt, Invider, Wave, db
 
 
 def data_from_db() -> dict | None:
@@ -28,7 +28,7 @@ def hunt_data(hunt: Hunt) -> dict:
     """Return the ``[hunt]`` table of the loaded hunt, without empty values."""
     table = {}
     for key in ordered(reading.HUNT_KEYS, reading.HUNT_FIELDS):
-        value = getattr(hunt, key, None)
+        value = stored_waves() if key == "waves" else getattr(hunt, key, None)
         if isinstance(value, datetime):
             # Stored in UTC; written in this machine's zone, which organisers read more easily.
             value = value.astimezone()
@@ -43,7 +43,13 @@ def invider_data(invider: Invider, default_points: int) -> dict:
     table = {}
     for key in ordered(reading.INVIDER_KEYS, reading.INVIDER_FIELDS):
         value = getattr(invider, key, None)
-        if value is None or value == [] or value == "" or value is False:
+        # False is worth writing only where it turns off a default that is true.
+        if (
+            value is None
+            or value == []
+            or value == ""
+            or (value is False and key != "shuffle_choices")
+        ):
             continue
         table[key] = list(value) if isinstance(value, list) else value
     if table.get("points") == default_points:
@@ -51,6 +57,12 @@ def invider_data(invider: Invider, default_points: int) -> dict:
     if invider.choices:
         table.pop("accept", None)
     return table
+
+
+def stored_waves() -> list[dict]:
+    """Return the stored waves as ``[hunt].waves`` tables, in time order."""
+    waves = db.session.execute(db.select(Wave).order_by(Wave.at, Wave.name)).scalars()
+    return [{"name": w.name, "at": w.at.astimezone()} for w in waves]
 
 
 def ordered(keys, order: tuple[str, ...]) -> list[str]:

@@ -23,10 +23,12 @@ from invider.decks.columns import (
     LIST,
     NUMBER,
     SHEETS,
+    WAVES,
     WHEN,
     Column,
     hunt_rows,
     invider_columns,
+    waves_cell,
 )
 
 BLANK_ROWS = 200  # formatted as text below the deck, so new rows keep "July 2015" as text
@@ -103,7 +105,11 @@ def put(cell, value, kind: str) -> None:
         cell.number_format = "@"  # text: the spreadsheet must not make dates of it
     if value is None:
         return
-    if kind == LIST or isinstance(value, list):
+    if kind == WAVES:
+        value = waves_cell(value) if value else None
+        if value is None:
+            return
+    elif kind == LIST or isinstance(value, list):
         parts = [str(v) for v in value]
         value = ("\n" if any("|" in p for p in parts) else " | ").join(parts)
     elif kind == WHEN and isinstance(value, datetime):

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from invider.hunt.answers import is_correct
 from invider.hunt.discretion import discreet_players, is_discreet
+from invider.hunt.messages import active_messages
 from invider.store.database import begin_write
 from invider.store.models import (
     ANSWERING,
@@ -23,6 +24,7 @@ from invider.store.models import (
     Hunt,
     Invider,
     Player,
+    Wave,
     db,
     schedule_status,
     utcnow,
@@ -40,11 +42,12 @@ class AnswersClosed(Exception):
 # What decides an answer, read in one statement under the write lock: the pages' copy of
 # the deck may be a second old, and an organiser may have just closed the hunt or edited
 # the question. Built once: statement building cost more than running it.
-_invider, _hunt, _answer, _player = (
+_invider, _hunt, _answer, _player, _wave = (
     Invider.__table__,
     Hunt.__table__,
     Answer.__table__,
     Player.__table__,
+    Wave.__table__,
 )
 _JUDGE = (
     select(
@@ -59,8 +62,13 @@ _JUDGE = (
         _hunt.c.freeze_at,
         _hunt.c.confidence,
         _hunt.c.confidence_points,
+        _wave.c.at.label("wakes_at"),
     )
-    .select_from(_invider.join(_hunt, _hunt.c.id == HUNT_ID))
+    .select_from(
+        _invider.join(_hunt, _hunt.c.id == HUNT_ID).outerjoin(
+            _wave, _wave.c.name == _invider.c.wave
+        )
+    )
     .where(_invider.c.id == bindparam("invider_id"))
 )
 _ADD_WRONG = (
@@ -108,6 +116,8 @@ def record_answer(
             raise LookupError(invider_id)
         if schedule_status(judged) not in ANSWERING:
             raise AnswersClosed()
+        if judged.wakes_at is not None and utcnow() < judged.wakes_at:
+            raise AnswersClosed()  # its wave is still asleep
         correct = is_correct(judged, given)
         confidence = confidence if judged.confidence else None
         answer = Answer(
@@ -202,7 +212,9 @@ def compute_standings(now: datetime | None = None, live: bool = False) -> Standi
         and status in ("frozen", "closed")
         and hunt.freeze_at
         and now >= hunt.freeze_at
-        and not hunt.status_override
+        # One rule for the end of the day: closed by the schedule or by "Close now", the
+        # public standings stay as at the freeze (the screen's reveal shows the final ones).
+        and hunt.status_override in (None, "closed")
     )
     total = db.session.execute(db.select(func.count(Invider.id))).scalar_one()
     if frozen:
@@ -225,7 +237,17 @@ def compute_standings(now: datetime | None = None, live: bool = False) -> Standi
         }
         for rank, r in enumerate(rows, start=1)
     ]
-    summary = {"title": hunt.title if hunt else "", "status": status, "inviders": total}
+    asleep = db.session.execute(
+        db.select(func.count(Invider.id)).join(Wave, Wave.name == Invider.wave).where(Wave.at > now)
+    ).scalar_one()
+    summary = {
+        "title": hunt.title if hunt else "",
+        "status": status,
+        "inviders": total,
+        # The day's programme: posters of later waves, and the organisers' messages.
+        "asleep": asleep,
+        "messages": active_messages(now),
+    }
     bodies = {}
     if is_discreet(hunt):
         # Works-council mode: only players who opted in are named; the rest are a count.
@@ -264,7 +286,8 @@ def _frozen_rows(freeze_at: datetime) -> list:
             func.coalesce(totals.c.found, 0).label("found"),
         )
         .outerjoin(totals, totals.c.pid == Player.id)
-        .where(Player.hidden.is_(False), Player.joined_at < freeze_at)
+        # Every joined player appears, those who joined after the freeze with nothing.
+        .where(Player.hidden.is_(False))
         # RANKING's order, on the scores as they stood at the freeze.
         .order_by(score.desc(), reached, Player.id)
         .limit(MAX_ROWS)
@@ -281,6 +304,7 @@ def _team_rows(hunt: Hunt | None, frozen: bool) -> list[dict]:
             .subquery()
         )
         score = func.coalesce(func.sum(answered.c.points), 0)
+        # A team's average stays as at the freeze: a late colleague joins it at the end.
         query = (
             db.select(Player.team, score, func.count(Player.id))
             .outerjoin(answered, answered.c.player_id == Player.id)

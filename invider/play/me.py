@@ -6,10 +6,11 @@ from flask import g, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from invider.hunt.programme import wakes_at
 from invider.hunt.resume import new_resume_token, qr_svg
 from invider.hunt.scoring import player_rank
 from invider.play.identity import bp, player_required
-from invider.store.models import Answer, Invider, db
+from invider.store.models import Answer, Invider, db, utcnow
 from invider.store.snapshot import deck_snapshot
 from invider.web.links import public_link
 
@@ -24,7 +25,9 @@ def me():
         .where(Answer.player_id == g.player.id)
         .order_by(Invider.number)
     ).all()
-    inviders = sorted(deck_snapshot().by_code.values(), key=lambda invider: invider.number)
+    deck, now = deck_snapshot(), utcnow()
+    inviders = sorted(deck.by_code.values(), key=lambda invider: invider.number)
+    asleep = {i.key for i in inviders if wakes_at(i, deck.waves, now)}
     resume_url = qr = None
     if g.player.resume_token:
         resume_url = public_link("play.resume", token=g.player.resume_token)
@@ -35,6 +38,7 @@ def me():
         player=g.player,
         found=found,
         inviders=inviders,
+        asleep=asleep,
         rank=player_rank(g.player),
         resume_url=resume_url,
         qr=qr,

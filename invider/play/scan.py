@@ -6,10 +6,12 @@ from flask import abort, g, redirect, render_template, request, url_for
 from sqlalchemy import Row
 
 from invider.decks.reading import normalise_code
+from invider.hunt.programme import choice_order, shuffles, wakes_at, wave_counts
 from invider.hunt.scoring import STORED_ANSWER, AnswersClosed, player_rank, record_answer
 from invider.play.identity import bp, log_out, player_required
+from invider.play.programme import asleep
 from invider.store import ratelimit
-from invider.store.models import Answer, Invider, db
+from invider.store.models import Answer, Invider, db, utcnow
 from invider.store.snapshot import deck_snapshot
 from invider.web.forms import answer_form
 
@@ -55,7 +57,14 @@ def home():
         ).scalar_one_or_none()
         by_id = {invider.id: invider for invider in deck.by_code.values()}
         progress = {"rank": player_rank(g.player), "latest": by_id.get(latest)}
-    return render_template("play/home.html", hunt=deck.hunt, total=deck.total, progress=progress)
+    counts = wave_counts(deck.by_code.values(), deck.waves, utcnow())
+    return render_template(
+        "play/home.html",
+        hunt=deck.hunt,
+        total=counts.awake,
+        asleep=counts.asleep,
+        progress=progress,
+    )
 
 
 @bp.get("/code")
@@ -75,11 +84,19 @@ def scan(code: str):
     if stored is not None:
         return show_result(invider, stored, read_again=True)
     deck = deck_snapshot()
+    if wakes_at(invider, deck.waves, utcnow()):
+        return asleep(invider)
     if not deck.hunt.accepts_answers():
         return render_template("play/not_open.html", hunt=deck.hunt, invider=invider)
     # Not answered yet: the scan is a find, celebrated before the question.
+    choices = choice_order(invider.choices, g.player.id, invider.code, shuffles(deck.hunt, invider))
     return render_template(
-        "play/question.html", hunt=deck.hunt, invider=invider, total=deck.total, found=True
+        "play/question.html",
+        hunt=deck.hunt,
+        invider=invider,
+        choices=choices,
+        total=deck.total,
+        found=True,
     )
 
 
@@ -90,6 +107,8 @@ def answer(code: str):
     invider, stored = visit_poster(code)
     if stored is not None:  # a repeated POST shows the one attempt
         return show_result(invider, stored, read_again=True)
+    if wakes_at(invider, deck_snapshot().waves, utcnow()):
+        return asleep(invider, 409)
     if not deck_snapshot().hunt.accepts_answers():
         return closed(invider)
     given, confidence = answer_form(invider.choices)
@@ -107,9 +126,11 @@ def answer(code: str):
 
 
 def closed(invider: Invider):
-    """Answer a POST that came while the hunt takes no answers."""
-    hunt = deck_snapshot().hunt
-    return render_template("play/not_open.html", hunt=hunt, invider=invider), 409
+    """Answer a POST that came while the hunt (or this poster's wave) takes no answers."""
+    deck = deck_snapshot()
+    if wakes_at(invider, deck.waves, utcnow()):
+        return asleep(invider, 409)
+    return render_template("play/not_open.html", hunt=deck.hunt, invider=invider), 409
 
 
 def show_result(invider: Invider, stored: Answer | Row, read_again: bool = False):

@@ -1,4 +1,4 @@
-"""Typed Flask-SQLAlchemy models: Hunt, Invider, Player, Answer, EchoAnswer, Account."""
+"""Typed Flask-SQLAlchemy models: the hunt, its waves and inviders, players and their answers."""
 
 from __future__ import annotations
 
@@ -96,6 +96,10 @@ class Hunt(db.Model):
     # Off by default: a right answer scores more when the player said they were sure,
     # less when they said they guessed (CONFIDENCE_POINTS).
     confidence_points: Mapped[bool] = mapped_column(default=False)
+    # The day's programme (see hunt/programme.py): each player's own order of the choices,
+    # and how many minutes before the freeze and the close the pages count down (0: never).
+    shuffle_choices: Mapped[bool] = mapped_column(default=True)
+    countdown_minutes: Mapped[int] = mapped_column(default=30)
 
     @classmethod
     def current(cls) -> Hunt | None:
@@ -132,6 +136,14 @@ def schedule_status(hunt, now: datetime | None = None) -> str:
     return "open"
 
 
+class Wave(db.Model):
+    """A named time at which the posters of that wave wake up (the deck's, or an organiser's)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class Invider(db.Model):
     """One question on one poster; ``code`` is printed in its QR and never changes."""
 
@@ -149,6 +161,10 @@ class Invider(db.Model):
     points: Mapped[int]
     # Typed answers: only case and accent folding, no forgiving comparison.
     strict: Mapped[bool] = mapped_column(default=False)
+    # The wave whose time wakes this poster (None: awake from the opening).
+    wave: Mapped[str | None] = mapped_column(String(100))
+    # This question's own choice of shuffling; None follows the hunt's.
+    shuffle_choices: Mapped[bool | None]
 
     @property
     def typed(self) -> bool:
@@ -268,6 +284,17 @@ class AuditEntry(db.Model):
     actor: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(50))
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class Message(db.Model):
+    """A message from the organisers, shown until ``ends_at`` or until withdrawn."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text_fr: Mapped[str | None] = mapped_column(Text)
+    text_en: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AdminSession(db.Model):

@@ -22,12 +22,13 @@ from flask import current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-DECK, STANDINGS, SCREEN, FIGURES, TALLY = (
+DECK, STANDINGS, SCREEN, FIGURES, TALLY, MESSAGES = (
     "invider.deck",
     "invider.standings",
     "invider.screen",
     "invider.figures",
     "invider.tally",
+    "invider.messages",
 )
 _CHANGED = "invider.cached_data_changed"
 _STORE = "invider.worker_cache"
@@ -68,7 +69,7 @@ def forget_caches() -> None:
 
 
 # Tables whose rows the cached data copies. Any organiser action is in the audit log.
-WATCHED = frozenset({"hunt", "invider", "audit_entry"})
+WATCHED = frozenset({"hunt", "invider", "wave", "message", "audit_entry"})
 
 
 def _watched(obj) -> bool:

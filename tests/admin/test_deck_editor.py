@@ -27,6 +27,11 @@ def form_of(client, key: str) -> dict:
     checked = re.search(r'name="correct" value="(\d)" id="correct\d" checked', html)
     fields["correct"] = checked.group(1) if checked else ""
     fields.pop("csrf_token", None)
+    # A browser sends no unchecked checkbox.
+    for tag in re.findall(r'<input type="checkbox"[^>]*>', html):
+        name = re.search(r'\bname="(\w+)"', tag)
+        if name and " checked" not in tag:
+            fields.pop(name.group(1), None)
     return {
         k: v.replace("&#39;", "'").replace("&#34;", '"').replace("&amp;", "&")
         for k, v in fields.items()

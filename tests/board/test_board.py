@@ -24,7 +24,13 @@ def test_json_contract(app, client):
     player(app, "Alice").answer("launch", choice="July 2015")
     data = client.get("/leaderboard.json").get_json()
     assert set(data) == {"hunt", "players", "teams", "generated_at"}
-    assert data["hunt"] == {"title": "Test hunt", "status": "open", "inviders": 3}
+    assert data["hunt"] == {
+        "title": "Test hunt",
+        "status": "open",
+        "inviders": 3,
+        "asleep": 0,
+        "messages": [],
+    }
     assert data["players"] == [{"rank": 1, "name": "Alice", "team": "Red", "score": 10, "found": 1}]
     assert {"rank", "name", "score", "players"} <= set(data["teams"][0])
     datetime.fromisoformat(data["generated_at"])

@@ -64,6 +64,7 @@ def test_screen_json_contract(app, client, played):
         "progress",
         "topics",
         "reveal",
+        "announcement",
         "generated_at",
     }
     assert data["hunt"] == {
@@ -72,7 +73,14 @@ def test_screen_json_contract(app, client, played):
         "inviders": 3,
         "frozen": False,
         "next_change": None,
+        "awake": 3,
+        "asleep": 0,
+        "messages": [],
+        "next_wave": None,
+        "last_stretch": None,
+        "countdown_minutes": 30,
     }
+    assert data["announcement"] is None
     top = data["players"][0]
     assert set(top) == {"rank", "name", "team", "score", "found", "colour"}
     assert (top["rank"], top["name"], top["score"]) == (1, "Alice", 10)

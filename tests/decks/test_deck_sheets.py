@@ -251,7 +251,7 @@ BROKEN = [
         extra_column,
         'Inviders, row 1, column "Colour": unknown column (expected: No., Key, Question, Choice 1, '
         "Choice 2, Choice 3, Choice 4, Choice 5, Choice 6, Answer, Accepted answers, Fact, Topic, "
-        "Location, Points, Strict)",
+        "Location, Points, Strict, Wave, Shuffle choices)",
     ),
     (
         "points that are not a number",

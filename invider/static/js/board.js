@@ -76,7 +76,31 @@
     }
   }
 
+  // The organisers' messages ride on the same refresh: one banner each, set as text.
+  function renderMessages(messages) {
+    var box = document.getElementById("programme");
+    if (!box) {
+      if (!messages.length) return;
+      box = document.createElement("div");
+      box.className = "programme";
+      box.id = "programme";
+      var main = document.getElementById("main");
+      main.parentNode.insertBefore(box, main);
+    }
+    var language = (lang || "fr").slice(0, 2);
+    Array.prototype.forEach.call(box.querySelectorAll("p.banner"), function (p) { p.remove(); });
+    var before = box.firstChild;
+    messages.forEach(function (m) {
+      var p = document.createElement("p");
+      p.className = "banner";
+      p.setAttribute("role", "status");
+      p.textContent = m[language] || m.fr || m.en || "";
+      box.insertBefore(p, before);
+    });
+  }
+
   function render(data) {
+    renderMessages(data.hunt.messages || []);
     if (data.players.length) setRows(table.tBodies[0], data.players, PLAYER_COLUMNS, markMe);
     var teams = document.getElementById("teams");
     if (teams) setRows(teams.tBodies[0], data.teams, TEAM_COLUMNS);

@@ -15,6 +15,7 @@
   var etag = null;
   var skew = 0; // server clock minus this clock, in ms
   var target = null;
+  var wave = null; // when the next wave wakes, in ms
   var failures = 0;
   var percent = new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 0 });
   var number = new Intl.NumberFormat(lang);
@@ -118,14 +119,77 @@
     });
   }
 
+  // The organisers' messages: one paragraph each, set as text.
+  function renderBanner(messages) {
+    var banner = document.getElementById("banner");
+    if (!banner) return;
+    while (banner.children.length > messages.length) banner.removeChild(banner.lastChild);
+    messages.forEach(function (m, i) {
+      var p = banner.children[i];
+      if (!p) {
+        p = document.createElement("p");
+        p.className = "banner";
+        banner.appendChild(p);
+      }
+      setText(p, m[lang] || m.fr || m.en || "");
+    });
+  }
+
+  function fill(pattern, name, value) {
+    return pattern.split(name).join(value);
+  }
+
+  function leftWords(seconds) {
+    seconds = Math.max(0, Math.ceil(seconds));
+    if (seconds >= 3600) {
+      var m = Math.floor(seconds % 3600 / 60);
+      return Math.floor(seconds / 3600) + " h " + (m < 10 ? "0" : "") + m;
+    }
+    if (seconds >= 60) return Math.ceil(seconds / 60) + " min";
+    return seconds + " s";
+  }
+
+  // "Next wave in 12 min" and, in the last minutes before the freeze or the close,
+  // "Only 25 minutes left to find inviders": both from times the server sent.
+  function tickProgramme(now) {
+    var next = document.getElementById("next-wave");
+    if (next && wave) {
+      next.hidden = false;
+      setText(next, fill(root.getAttribute("data-next-wave"), "{left}", leftWords((wave - now) / 1000)));
+    } else if (next) {
+      next.hidden = true;
+    }
+    var stretch = document.getElementById("last-stretch");
+    var minutes = Number(root.getAttribute("data-minutes") || 0);
+    if (!stretch) return;
+    var left = target ? (target.at - now) / 1000 : -1;
+    if (!target || target.kind === "opens" || !minutes || left <= 0 || left > minutes * 60) {
+      stretch.hidden = true;
+      return;
+    }
+    var n = Math.ceil(left / 60);
+    var one = lang === "fr" ? n < 2 : n === 1;
+    var key = "data-stretch-" + target.kind + (one ? "-one" : "-many");
+    stretch.hidden = false;
+    setText(stretch, fill(root.getAttribute(key) || "", "{num}", String(n)));
+  }
+
   function render(data) {
     if (data.hunt.status !== status) {
       // A new phase (opening, freeze, close, reveal) has its own layout: load it whole.
       window.location.reload();
       return;
     }
+    var news = data.announcement ? data.announcement.name : "";
+    if (news !== (root.getAttribute("data-announcement") || "") && (status === "open" || status === "frozen")) {
+      // A wave woke (or its announcement ended): the page draws its sprites.
+      window.location.reload();
+      return;
+    }
     var change = data.hunt.next_change;
     target = change ? { at: Date.parse(change.at), kind: change.kind } : null;
+    wave = data.hunt.next_wave ? Date.parse(data.hunt.next_wave.at) : null;
+    renderBanner(data.hunt.messages || []);
     renderTop(data.players);
     renderTeams(data.teams);
     renderFeed(data.feed);
@@ -134,6 +198,7 @@
   }
 
   function tick() {
+    tickProgramme(Date.now() + skew);
     if (!countdown || !target) return;
     var left = Math.max(0, Math.round((target.at - (Date.now() + skew)) / 1000));
     var h = Math.floor(left / 3600), m = Math.floor(left % 3600 / 60), s = left % 60;
@@ -211,6 +276,8 @@
     target = { at: Date.parse(countdown.getAttribute("data-at")),
                kind: countdown.getAttribute("data-kind") };
   }
+  var nextWave = document.getElementById("next-wave");
+  if (nextWave && nextWave.getAttribute("data-at")) wave = Date.parse(nextWave.getAttribute("data-at"));
   if (status === "closed") startReveal();
   setInterval(tick, 1000);
   tick();
