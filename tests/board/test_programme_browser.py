@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
-from browser import ARTIFACTS, CHROMIUM, PHONE, join, serious_violations
+from browser import ARTIFACTS, PHONE, join, serious_violations
 from requirements import need_chromium
 from server import Server, csrf_token
 
@@ -78,7 +78,7 @@ def programme_deck(now: datetime) -> str:
 @pytest.fixture(scope="module")
 def programme_server(tmp_path_factory) -> Iterator[Server]:
     """A real server with the deck above and a message posted from the control room."""
-    need_chromium(CHROMIUM)
+    need_chromium()
     workdir = tmp_path_factory.mktemp("programme")
     (workdir / "questions").mkdir()
     deck = programme_deck(datetime.now(UTC))
