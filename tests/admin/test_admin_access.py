@@ -3,6 +3,7 @@ login limit that one office address cannot turn against the organiser."""
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections import Counter
 from datetime import timedelta
@@ -159,7 +160,7 @@ def test_thirty_wrong_logins_at_once_check_at_most_ten_passwords(tmp_path, store
         need_redis()
         env |= {
             "INVIDER_REDIS_URL": REDIS,
-            "INVIDER_REDIS_PREFIX": f"test:{tmp_path.name}:",
+            "INVIDER_REDIS_PREFIX": f"test:{secrets.token_hex(6)}:",  # not shared with other runs
         }
     from conftest import SMALL_DECK
 
