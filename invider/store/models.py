@@ -92,6 +92,8 @@ class Hunt(db.Model):
     # Off by default: a right answer scores more when the player said they were sure,
     # less when they said they guessed (CONFIDENCE_POINTS).
     confidence_points: Mapped[bool] = mapped_column(default=False)
+    # Days after the close at which each echo round opens ([7, 28, 84]); None: one round.
+    echo_rounds: Mapped[list | None] = mapped_column(JSON)
 
     @classmethod
     def current(cls) -> Hunt | None:
@@ -229,7 +231,7 @@ class EchoAnswer(db.Model):
     """One answer in the echo, the follow-up quiz; never counted in scores or standings."""
 
     __table_args__ = (
-        UniqueConstraint("player_id", "invider_id", name="uq_echo_player_invider"),
+        UniqueConstraint("player_id", "invider_id", "round", name="uq_echo_player_invider_round"),
         Index("ix_echo_answer_invider", "invider_id"),
     )
 
@@ -242,6 +244,8 @@ class EchoAnswer(db.Model):
     control: Mapped[bool] = mapped_column(default=False)
     confidence: Mapped[str | None] = mapped_column(String(6))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The echo round (1, 2...): one try per player, invider and round.
+    round: Mapped[int] = mapped_column(default=1)
 
 
 class RateCount(db.Model):
