@@ -147,6 +147,8 @@ def echo_curves(tries: list, rounds: int, floor: int) -> dict[str, list[dict]]:
     ``control``: the share of right answers in round n on posters the players had never
     found. A point counts only when at least ``floor`` players gave its answers.
     """
+    # Answers outlive a round moved later by the organisers: the curve still shows them.
+    rounds = max(rounds, max((t.round for t in tries), default=0))
     curves: dict[str, list[dict]] = {}
     for message in sorted({t.message for t in tries}):
         own = sorted((t for t in tries if t.message == message), key=lambda t: t.round)

@@ -31,8 +31,9 @@ def test_an_organiser_finds_a_teams_kit_and_it_has_no_serious_violation(hunt, br
     player = browser.new_context(**PHONE)
     phone = player.new_page()
     join(phone, hunt, "Axelle Kitmaker", key="emploi-store-launch")
+    phone.get_by_label("Sûr·e").check()
     phone.get_by_role("button", name="Mars 2016").click()
-    expect(phone.get_by_text("Annoncé en février 2014")).to_be_visible()
+    expect(phone.get_by_text("La réponse : Juillet 2015")).to_be_visible()
     player.close()
 
     laptop = browser.new_context(viewport={"width": 1280, "height": 900})
