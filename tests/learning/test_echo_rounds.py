@@ -14,7 +14,9 @@ from requirements import require
 
 from invider.decks.loading import load_deck
 from invider.decks.reading import DeckError, read_deck
+from invider.decks.spreadsheet import read_sheet
 from invider.decks.toml_writer import data_from_db, dumps
+from invider.decks.workbook import workbook_bytes
 from invider.hunt.schedule import echo_rounds, echo_status, open_round
 from invider.learning.retention import apply_retention, retention_date, retention_due
 from invider.printing.deck import poster_deck
@@ -355,3 +357,14 @@ def test_the_control_room_lists_the_rounds_and_keeps_them(app, admin_client):
     with app.app_context():
         assert Hunt.current().echo_opens_at is None
         assert Hunt.current().echo_rounds == ROUNDS
+
+
+def test_the_rounds_survive_a_round_trip_through_the_workbook(app, tmp_path):
+    deck = tmp_path / "rounds.toml"
+    deck.write_text(ROUNDS_DECK, encoding="utf-8")
+    with app.app_context():
+        load_deck(read_deck(deck))
+        book = tmp_path / "deck.xlsx"
+        book.write_bytes(workbook_bytes(data_from_db(), "en"))
+    _data, again = read_sheet(book)
+    assert again.learning["echo_rounds"] == ROUNDS
