@@ -152,8 +152,11 @@ def compute_kits(floor: int) -> dict:
     result["small"] = []
     names = list(hunt.teams or []) if hunt else []
     names += sorted({row.team for row in rows if row.team and row.team not in names})
+    by_team: dict[str, list] = {}
+    for row in rows:
+        by_team.setdefault(row.team, []).append(row)
     for team in names:
-        group = [row for row in rows if row.team == team]
+        group = by_team.get(team, [])
         if len({row.player_id for row in group}) >= floor:
             result["teams"].append(kit(team, group))
         else:
