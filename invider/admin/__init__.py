@@ -13,6 +13,7 @@ from invider.admin import (  # noqa: F401  (they register views)
     backups,
     deck,
     hunt,
+    kits,
     newcomers,
     players,
     privacy,

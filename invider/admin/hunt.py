@@ -12,7 +12,7 @@ from sqlalchemy import func
 from invider.admin.access import actor, admin_required, bp
 from invider.admin.report import poster_health
 from invider.hunt.moderation import NAME_MODES, set_name_mode, set_schedule, set_status
-from invider.hunt.schedule import echo_status, echo_window, set_echo_window
+from invider.hunt.schedule import echo_rounds, echo_status, echo_window, set_echo_window
 from invider.learning.retention import retention_date, retention_due, retention_preview
 from invider.store.models import AuditEntry, Hunt, Player, db, utcnow
 
@@ -72,7 +72,9 @@ def dashboard():
         else {},
         zone=current_app.config["TIMEZONE"],
         echo=dict(
-            zip(("opens", "closes"), echo_window(hunt), strict=True), status=echo_status(hunt)
+            zip(("opens", "closes"), echo_window(hunt), strict=True),
+            status=echo_status(hunt),
+            rounds=echo_rounds(hunt),
         ),
         retention={
             "date": retention_date(hunt),
@@ -130,7 +132,12 @@ def echo_dates():
         if hunt is None:
             raise ValueError("no hunt")
         set_echo_window(hunt.id, *times, actor=actor())
-    except ValueError:
+    except ValueError as e:
+        if e.args == ("rounds",):
+            flash(
+                _("The echo rounds come from echo_rounds in the deck: change them there."), "error"
+            )
+            return redirect(url_for("admin.dashboard"))
         flash(
             _("Echo dates must be like 2026-03-21 09:00, the opening before the closing."),
             "error",

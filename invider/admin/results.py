@@ -24,6 +24,7 @@ from invider.admin.exports import XLSX_TYPE, inviders_csv, results_csv, results_
 from invider.admin.report import results_report
 from invider.hunt.discretion import is_discreet, privacy_floor
 from invider.hunt.moderation import anonymise_players, reset_hunt
+from invider.hunt.schedule import echo_rounds
 from invider.learning.topics import learning_figures
 from invider.store.backup import BackupError, backup_database, timestamped_name
 from invider.store.models import Hunt, utcnow
@@ -92,6 +93,7 @@ def report():
         hunt=Hunt.current(),
         report=results_report(floor),
         learning=learning_figures(floor),
+        rounds=echo_rounds(Hunt.current()),
         now=utcnow(),
     )
 

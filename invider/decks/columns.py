@@ -15,6 +15,8 @@ from invider.decks import reading
 TEXT, LIST, INT, BOOL, WHEN, NUMBER = "text", "list", "int", "bool", "when", "number"
 #: The waves of the day in one cell: ``Afternoon @ 14:00 | Evening @ 2026-03-14T17:00:00+01:00``.
 WAVES = "waves"
+#: A list of whole numbers of days, like the echo rounds ("7 | 28 | 84").
+DAYS = "days"
 CHOICES = 6
 
 
@@ -182,6 +184,14 @@ HUNT_ROWS = (
     Column("echo_opens_at", WHEN, "Echo opens at", "Ouverture de l'écho", "Optional", "Facultatif"),
     Column(
         "echo_closes_at", WHEN, "Echo closes at", "Fermeture de l'écho", "Optional", "Facultatif"
+    ),
+    Column(
+        "echo_rounds",
+        DAYS,
+        "Echo rounds",
+        "Tours de l'écho",
+        "Optional: days after the close, separated by |",
+        "Facultatif : jours après la fermeture, séparés par |",
     ),
     Column(
         "echo_questions", INT, "Echo questions", "Questions de l'écho", "Per player", "Par joueur"

@@ -38,6 +38,7 @@ HUNT_FIELDS = (
     "confidence_points",
     "echo_opens_at",
     "echo_closes_at",
+    "echo_rounds",
     "echo_questions",
     "standings",
     "retention_days",
@@ -355,6 +356,7 @@ def _learning_options(hunt: dict, times: dict, hline, err) -> dict:
         err(hline("echo_questions"), N_("echo_questions must be a whole number from 1 to 20"))
         questions = 5
     options["echo_questions"] = questions
+    options["echo_rounds"] = _echo_rounds(hunt, times, options, hline, err)
     standings = hunt.get("standings", "public")
     if standings not in ("public", "discreet"):
         err(hline("standings"), N_('standings must be "public" or "discreet"'))
@@ -368,6 +370,35 @@ def _learning_options(hunt: dict, times: dict, hline, err) -> dict:
         days = None
     options["retention_days"] = days
     return options
+
+
+#: At most this many echo rounds: each one asks the players again.
+MAX_ECHO_ROUNDS = 10
+
+
+def _echo_rounds(hunt: dict, times: dict, options: dict, hline, err) -> list[int] | None:
+    """Validate ``echo_rounds``: days after ``closes_at``, growing, instead of echo dates."""
+    rounds = hunt.get("echo_rounds")
+    if rounds is None:
+        return None
+    line = hline("echo_rounds")
+    if not isinstance(rounds, list) or not all(
+        isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 3650 for d in rounds
+    ):
+        err(line, "echo_rounds must list days after closes_at from 1 to 3650, like [7, 28, 84]")
+    elif not rounds:
+        err(line, "echo_rounds must list at least one round, like [7, 28, 84]")
+    elif len(rounds) > MAX_ECHO_ROUNDS:
+        err(line, f"echo_rounds may list at most {MAX_ECHO_ROUNDS} rounds")
+    elif any(a >= b for a, b in zip(rounds, rounds[1:], strict=False)):
+        err(line, "echo_rounds must grow from one round to the next, like [7, 28, 84]")
+    elif times.get("closes_at") is None:
+        err(line, "echo_rounds needs closes_at: each round opens that many days after it")
+    elif options["echo_opens_at"] is not None or options["echo_closes_at"] is not None:
+        err(line, "give either echo_rounds or echo_opens_at and echo_closes_at, not both")
+    else:
+        return list(rounds)
+    return None
 
 
 def _accepted(answer: str, accept: list[str], strict: bool) -> bool:

@@ -22,6 +22,7 @@ from pathlib import Path
 from invider.decks import reading
 from invider.decks.columns import (
     BOOL,
+    DAYS,
     HUNT_HEADER,
     INT,
     LIST,
@@ -306,6 +307,12 @@ def convert(value, kind: str, at: Where, errors: list[Problem]):
         text = _text(value)
         parts = text.split("\n") if "\n" in text else text.split("|")
         return [part.strip() for part in parts if part.strip()]
+    if kind == DAYS:
+        # Whole numbers of days ("7 | 28 | 84"); anything else is left for the deck check.
+        parts = convert(value, LIST, at, errors)
+        if not isinstance(parts, list):
+            return parts
+        return [int(p) if p.isdigit() else p for p in parts]
     if kind in (INT, NUMBER):
         if isinstance(value, float) and value.is_integer():
             return int(value)

@@ -1,7 +1,9 @@
-"""When the echo (the follow-up quiz) opens and closes, and the organisers changing it."""
+"""When the echo (the follow-up quiz) opens and closes, round by round, and the organisers
+changing it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from invider.hunt.moderation import audit
@@ -16,30 +18,83 @@ ECHO_DELAY = timedelta(days=7)
 ECHO_LENGTH = timedelta(days=7)
 
 
-def echo_window(hunt: Hunt | None) -> tuple[datetime | None, datetime | None]:
-    """Return when the echo opens and closes; None when the hunt has no date to go by."""
+@dataclass(frozen=True)
+class EchoRound:
+    """One round of the echo: its number (from 1) and when it opens and closes."""
+
+    number: int
+    opens: datetime
+    closes: datetime
+
+
+def echo_rounds(hunt: Hunt | None) -> list[EchoRound]:
+    """Return the echo's rounds in order; empty when the hunt has no date to go by.
+
+    With ``echo_rounds`` (days after the close) each round stays open a week, or until
+    the next one opens; without it, the single round of ``echo_opens_at`` and
+    ``echo_closes_at`` (by default a week after the close, for a week).
+    """
     if hunt is None:
-        return None, None
+        return []
+    days = list(hunt.echo_rounds or [])
+    if days and hunt.closes_at is not None:
+        starts = [hunt.closes_at + timedelta(days=d) for d in days]
+        ends = [
+            min(start + ECHO_LENGTH, later)
+            for start, later in zip(starts, starts[1:], strict=False)
+        ]
+        ends.append(starts[-1] + ECHO_LENGTH)
+        return [
+            EchoRound(number, start, end)
+            for number, (start, end) in enumerate(zip(starts, ends, strict=True), start=1)
+        ]
     opens = hunt.echo_opens_at
     if opens is None and hunt.closes_at is not None:
         opens = hunt.closes_at + ECHO_DELAY
-    closes = hunt.echo_closes_at
-    if closes is None and opens is not None:
-        closes = opens + ECHO_LENGTH
-    return opens, closes
+    if opens is None:
+        return []
+    return [EchoRound(1, opens, hunt.echo_closes_at or opens + ECHO_LENGTH)]
+
+
+def echo_window(hunt: Hunt | None) -> tuple[datetime | None, datetime | None]:
+    """Return when the echo's first round opens and its last closes; None: no date yet."""
+    rounds = echo_rounds(hunt)
+    if not rounds:
+        return None, None
+    return rounds[0].opens, rounds[-1].closes
+
+
+def open_round(hunt: Hunt | None, now: datetime | None = None) -> EchoRound | None:
+    """Return the round open at ``now``, if any."""
+    now = now or utcnow()
+    return next((r for r in echo_rounds(hunt) if r.opens <= now < r.closes), None)
+
+
+def next_round(hunt: Hunt | None, now: datetime | None = None) -> EchoRound | None:
+    """Return the next round to open after ``now``, if any."""
+    now = now or utcnow()
+    return next((r for r in echo_rounds(hunt) if now < r.opens), None)
+
+
+def opened_rounds(hunt: Hunt | None, now: datetime | None = None) -> int:
+    """Count the rounds that have opened by ``now`` (the report's curve goes that far)."""
+    now = now or utcnow()
+    return sum(1 for r in echo_rounds(hunt) if r.opens <= now)
 
 
 def echo_status(hunt: Hunt | None, now: datetime | None = None) -> str:
-    """Return ``unscheduled``, ``scheduled``, ``open`` or ``closed`` at ``now``."""
-    opens, closes = echo_window(hunt)
-    if opens is None:
+    """Return ``unscheduled``, ``scheduled``, ``open`` or ``closed`` at ``now``.
+
+    Between two rounds the echo is ``scheduled`` again: its next round is still to come.
+    """
+    if not echo_rounds(hunt):
         return "unscheduled"
     now = now or utcnow()
-    if now < opens:
+    if open_round(hunt, now) is not None:
+        return "open"
+    if next_round(hunt, now) is not None:
         return "scheduled"
-    if closes is not None and now >= closes:
-        return "closed"
-    return "open"
+    return "closed"
 
 
 def set_echo_window(
@@ -47,12 +102,16 @@ def set_echo_window(
 ) -> Hunt:
     """Change when the echo opens and closes (None: the default); raise ValueError if reversed.
 
-    The change is in the audit log; reloading the deck puts the deck's own dates back.
+    The change is in the audit log; reloading the deck puts the deck's own dates back. A
+    deck with ``echo_rounds`` keeps its rounds: ValueError("rounds").
     """
     if opens_at is not None and closes_at is not None and opens_at >= closes_at:
         raise ValueError("order")
     begin_write()
     hunt = db.session.get(Hunt, hunt_id)
+    if hunt.echo_rounds:
+        db.session.rollback()
+        raise ValueError("rounds")
     hunt.echo_opens_at, hunt.echo_closes_at = opens_at, closes_at
     audit(
         actor,

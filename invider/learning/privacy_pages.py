@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
-from invider.hunt.discretion import is_discreet
-from invider.hunt.schedule import echo_window
-from invider.learning.retention import retention_date, retention_days
+from invider.hunt.discretion import is_discreet, privacy_floor
+from invider.hunt.schedule import echo_rounds, echo_window
+from invider.learning.retention import retention_date, retention_days, retention_waits_for_echo
 from invider.signin.settings import admin_emails
 from invider.store.models import Hunt
 from invider.store.snapshot import deck_snapshot
@@ -15,7 +15,7 @@ bp = Blueprint("privacy", __name__)
 
 
 def privacy_facts(hunt: Hunt | None) -> dict:
-    """Return what the privacy notice states: mode, retention, echo dates, privacy floor."""
+    """Return what the privacy notice states: mode, retention, echo rounds, privacy floor."""
     opens, closes = echo_window(hunt)
     return {
         "discreet": is_discreet(hunt),
@@ -24,8 +24,10 @@ def privacy_facts(hunt: Hunt | None) -> dict:
         "retention_done": hunt.retention_done_at if hunt else None,
         "echo_opens": opens,
         "echo_closes": closes,
+        "echo_rounds": echo_rounds(hunt),
+        "retention_waits": retention_waits_for_echo(hunt),
         "confidence": bool(hunt and hunt.confidence),
-        "floor": max(1, int(current_app.config.get("PRIVACY_FLOOR", 5))),
+        "floor": privacy_floor(),
         **sign_in_facts(),
     }
 

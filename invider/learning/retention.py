@@ -8,6 +8,8 @@ from sqlalchemy import func, update
 
 from invider.hunt.discretion import is_discreet
 from invider.hunt.moderation import anonymise_players, scrub_free_space
+from invider.hunt.schedule import echo_window
+from invider.learning.kits import compute_kits
 from invider.learning.topics import compute_learning
 from invider.store.database import begin_write
 from invider.store.models import Account, Answer, EchoAnswer, Hunt, Player, db, utcnow
@@ -26,11 +28,26 @@ def retention_days(hunt: Hunt | None) -> int | None:
 
 
 def retention_date(hunt: Hunt | None) -> datetime | None:
-    """Return when per-person data is anonymised and deleted, if a date applies."""
+    """Return when per-person data is anonymised and deleted, if a date applies.
+
+    It waits until the echo's last round has closed, since each round builds on the
+    player's earlier answers.
+    """
     days = retention_days(hunt)
     if days is None or hunt.closes_at is None:
         return None
-    return hunt.closes_at + timedelta(days=days)
+    when = hunt.closes_at + timedelta(days=days)
+    last = echo_window(hunt)[1]
+    return max(when, last) if last is not None else when
+
+
+def retention_waits_for_echo(hunt: Hunt | None) -> bool:
+    """Tell whether the retention date was put back to the close of the echo's last round."""
+    days = retention_days(hunt)
+    last = echo_window(hunt)[1]
+    if days is None or hunt.closes_at is None or last is None:
+        return False
+    return last > hunt.closes_at + timedelta(days=days)
 
 
 def retention_due(hunt: Hunt | None, now: datetime | None = None) -> bool:
@@ -60,15 +77,16 @@ def apply_retention(floor: int, actor: str = "retention", force: bool = False) -
     """Anonymise names; delete per-person secrets, confidence, echo answers, account links.
 
     Runs once, on or after the retention date (``force`` runs it now). The per-topic
-    learning figures (floor applied) are computed first and kept on the hunt, so the
-    report still says what was learned. Returns whether it ran.
+    learning figures and the huddle kits (floor applied) are computed first and kept on
+    the hunt, so the report and the kits still say what was learned. Returns whether it
+    ran.
     """
     hunt = Hunt.current()
     if hunt is None or hunt.retention_done_at is not None:
         return False
     if not force and not retention_due(hunt):
         return False
-    kept = {"topics": compute_learning(floor), "floor": floor}
+    kept = {"topics": compute_learning(floor), "kits": compute_kits(floor), "floor": floor}
     db.session.rollback()
     anonymise_players(actor, hunt.language)
     begin_write()

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
-from invider.hunt.schedule import echo_window
+from invider.hunt.schedule import echo_rounds, echo_window
 from invider.printing.posters import PosterDeck, PosterItem
 from invider.store.models import Hunt, Invider, db
 
@@ -24,6 +24,7 @@ def poster_deck():
         title=hunt.title,
         language=hunt.language,
         echo_opens=opens.astimezone(zone) if opens else None,
+        echo_rounds=tuple(r.opens.astimezone(zone) for r in echo_rounds(hunt)),
         items=tuple(
             PosterItem(number=i.number, key=i.key, code=i.code, location=i.location, topic=i.topic)
             for i in inviders

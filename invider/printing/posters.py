@@ -45,6 +45,8 @@ TEXTS = {
         ),
         "echo": "Une semaine après, l'écho\u00a0: quelques questions pour voir ce qui est resté.",
         "echo_when": "Ouvert dès le {when}, sur le même téléphone\u00a0: scannez ce code.",
+        "echo_rounds": "Ouvert les {dates}, sur le même téléphone\u00a0: scannez ce code.",
+        "and": "et",
         "placement": "Plan de pose",
         "columns": ("Posé", "N°", "Invider", "Clé / code", "Emplacement", "Thème"),
     },
@@ -60,6 +62,8 @@ TEXTS = {
         ),
         "echo": "A week later, the echo: a few questions to see what stayed.",
         "echo_when": "Open from {when}, on the same phone: scan this code.",
+        "echo_rounds": "Open on {dates}, on the same phone: scan this code.",
+        "and": "and",
         "placement": "Placement checklist",
         "columns": ("Done", "No.", "Invider", "Key / code", "Location", "Topic"),
     },
@@ -86,6 +90,8 @@ class PosterDeck:
     items: tuple[PosterItem, ...]
     # When the echo opens, in the office's time zone: the start poster announces it.
     echo_opens: datetime | None = None
+    # When each echo round opens, when a deck schedules more than one (same zone).
+    echo_rounds: tuple[datetime, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -163,6 +169,15 @@ def printables_stamp(
 
 def echo_sentence(deck: PosterDeck) -> str | None:
     """Return the start poster's line saying when the echo opens, in the deck's language."""
+    if len(deck.echo_rounds) > 1:
+        # Several rounds: their days, the time of day being the close's every time.
+        days = [
+            format_datetime(d, "d MMMM y", tzinfo=d.tzinfo, locale=deck.language)
+            for d in deck.echo_rounds
+        ]
+        texts = TEXTS[deck.language]
+        dates = f"{', '.join(days[:-1])} {texts['and']} {days[-1]}"
+        return texts["echo_rounds"].format(dates=dates)
     if deck.echo_opens is None:
         return None
     pattern = "d MMMM y 'à' H' h 'mm" if deck.language == "fr" else "d MMMM y, h:mm a"

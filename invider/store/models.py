@@ -100,6 +100,8 @@ class Hunt(db.Model):
     # and how many minutes before the freeze and the close the pages count down (0: never).
     shuffle_choices: Mapped[bool] = mapped_column(default=True)
     countdown_minutes: Mapped[int] = mapped_column(default=30)
+    # Days after the close at which each echo round opens ([7, 28, 84]); None: one round.
+    echo_rounds: Mapped[list | None] = mapped_column(JSON)
 
     @classmethod
     def current(cls) -> Hunt | None:
@@ -253,7 +255,7 @@ class EchoAnswer(db.Model):
     """One answer in the echo, the follow-up quiz; never counted in scores or standings."""
 
     __table_args__ = (
-        UniqueConstraint("player_id", "invider_id", name="uq_echo_player_invider"),
+        UniqueConstraint("player_id", "invider_id", "round", name="uq_echo_player_invider_round"),
         Index("ix_echo_answer_invider", "invider_id"),
     )
 
@@ -266,6 +268,8 @@ class EchoAnswer(db.Model):
     control: Mapped[bool] = mapped_column(default=False)
     confidence: Mapped[str | None] = mapped_column(String(6))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The echo round (1, 2...): one try per player, invider and round.
+    round: Mapped[int] = mapped_column(default=1)
 
 
 class RateCount(db.Model):

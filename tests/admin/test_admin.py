@@ -49,7 +49,7 @@ def add_players(app, specs):
 
 def admin_urls(app):
     """Every organiser route but the login, as (method, url)."""
-    values = {"player_id": 1, "key": "launch", "name": "posters.pdf", "message_id": 1}
+    values = {"player_id": 1, "key": "launch", "name": "posters.pdf", "message_id": 1, "number": 0}
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
             if not rule.rule.startswith("/admin") or rule.endpoint == "admin.login":

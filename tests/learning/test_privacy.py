@@ -190,6 +190,11 @@ def test_the_retention_job_anonymises_and_deletes_what_it_says(discreet, runner,
         assert "no retention date" in runner.invoke(args=["retention"]).output  # no close yet
         hunt.closes_at = utcnow() - timedelta(days=31)
         db.session.commit()
+    # Retention waits until the echo has closed.
+    assert "not yet due" in runner.invoke(args=["retention"]).output
+    with discreet.app_context():
+        Hunt.current().echo_closes_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
     result = runner.invoke(args=["retention"])
     assert "anonymised" in result.output, result.output
     with discreet.app_context():
