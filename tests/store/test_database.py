@@ -47,7 +47,7 @@ def test_the_wal_stays_bounded_over_10000_answers(tmp_path, monkeypatch):
         recorded = 0
         for invider in inviders:
             for player in players:
-                _answer, created = record_answer(player, invider, f"A{invider.number - 1}")
+                _answer, created, _player = record_answer(player, invider, f"A{invider.number - 1}")
                 recorded += created
                 if recorded % 250 == 0:
                     largest = max(largest, wal.stat().st_size)
