@@ -147,7 +147,9 @@ def posters_command(
         if deck is None:
             fail("No deck loaded yet: run `invider load questions/DECK.toml` first.")
         out = out or Path(current_app.config["PRINTABLES_DIR"])
-        printed = render_printables(deck, out, url, paper=paper, mono=mono)
+        printed = render_printables(
+            deck, out, url, paper=paper, mono=mono, processes=os.cpu_count() or 1
+        )
     except PosterError as e:
         fail(f"Error: {e}")
     click.echo(
@@ -348,7 +350,8 @@ def show_posters(out: Path, public_url: str, render: bool) -> None:
             )
         return
     try:
-        render_printables(poster_deck(), out, check_public_url(public_url))
+        url = check_public_url(public_url)
+        render_printables(poster_deck(), out, url, processes=os.cpu_count() or 1)
         click.echo(f"Posters: {out}/posters.pdf (for {public_url})")
     except PosterError as e:
         click.echo(f"Posters not rendered: {e}")
