@@ -46,6 +46,7 @@ from loadgen import (  # noqa: E402
     answer_lines,
     finish_wrk,
     line,
+    session_cpu,
     start_wrk,
     wrk,
 )
@@ -277,7 +278,7 @@ def postgres_benchmark(base: Path, server_url: str, secs: int) -> list[str]:
                 # Players of their own for each run: every POST is a first attempt.
                 joined = [join_players(s.url, deck[0][0], JOINED // count) for s in servers]
                 before = benchdata.count_answers(work, url)
-                runs = []
+                runs, cpu = [], [session_cpu(s.process.pid) for s in servers]
                 for server, players in zip(servers, joined, strict=True):
                     pairs = answer_lines(players, deck)
                     runs.append(
@@ -289,6 +290,9 @@ def postgres_benchmark(base: Path, server_url: str, secs: int) -> list[str]:
                         )
                     )
                 results = [finish_wrk(process, script, secs) for process, script, _ in runs]
+                for server, result, used in zip(servers, results, cpu, strict=True):
+                    used = session_cpu(server.process.pid) - used
+                    result["cpu_us"] = used / max(1, result["requests"]) * 1e6
                 for *_, pairs in runs:
                     os.unlink(pairs)
                 inserted = benchdata.count_answers(work, url) - before
@@ -299,7 +303,7 @@ def postgres_benchmark(base: Path, server_url: str, secs: int) -> list[str]:
                 print(
                     f"  {count} server(s), server {n}: answer POST {result['rps']:>6.0f} req/s, "
                     f"p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
-                    f"non-2xx {result['non2xx']}"
+                    f"{result['cpu_us']:.0f} µs CPU, non-2xx {result['non2xx']}"
                 )
             total = sum(r["rps"] for r in results)
             requests = sum(r["requests"] for r in results)
