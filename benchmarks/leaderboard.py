@@ -69,12 +69,12 @@ BENCH_ENV = {"INVIDER_JOIN_LIMIT_PER_IP": "1000000"}
 MAX_SLOWDOWN = 2.0
 
 
-def join_players(url: str, code: str, count: int) -> list[tuple[str, str]]:
+def join_players(url: str, code: str, count: int, prefix: str = "Bench") -> list[tuple[str, str]]:
     """Join ``count`` players over HTTP; return each one's session cookie and CSRF token."""
 
     def one(i: int) -> tuple[str, str]:
         phone = Phone(url)
-        page = phone.join(f"Bench {i:04d}", benchdata.TEAMS[i % 5], next=f"/i/{code}")
+        page = phone.join(f"{prefix} {i:04d}", benchdata.TEAMS[i % 5], next=f"/i/{code}")
         assert page.status_code == 200 and 'name="csrf_token"' in page.text, page.text[:300]
         return phone.http.cookies["invider"], csrf_token(page.text)
 
@@ -276,7 +276,10 @@ def postgres_benchmark(base: Path, server_url: str, secs: int) -> list[str]:
                 server.start(timeout=120)
             try:
                 # Players of their own for each run: every POST is a first attempt.
-                joined = [join_players(s.url, deck[0][0], JOINED // count) for s in servers]
+                joined = [
+                    join_players(s.url, deck[0][0], JOINED // count, f"Bench {count}-{n}")
+                    for n, s in enumerate(servers)
+                ]
                 before = benchdata.count_answers(work, url)
                 runs, cpu = [], [session_cpu(s.process.pid) for s in servers]
                 for server, players in zip(servers, joined, strict=True):
