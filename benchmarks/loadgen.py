@@ -151,10 +151,18 @@ def answer_lines(joined: list[tuple[str, str]], deck: list[tuple[str, str]]) -> 
     return pairs.name
 
 
-def line(label: str, result: dict, reference: float, against: str = "hello") -> str:
-    """Format one result: req/s, latencies, the ratio to its reference, CPU and failures."""
+def line(
+    label: str, result: dict, reference: float, against: str = "hello", reference_cpu=None
+) -> str:
+    """Format one result: req/s, latencies, the ratio to its reference, CPU and failures.
+
+    With the reference's CPU per request, the ratio of CPU per request is printed too:
+    the ratio of rates a quiet machine would show, where the rate is CPU-bound.
+    """
     ratio = result["rps"] / reference
     cpu = f"  {result['cpu_us']:>6.0f} µs CPU" if "cpu_us" in result else ""
+    if reference_cpu and "cpu_us" in result:
+        cpu += f" ({reference_cpu / result['cpu_us']:.2f}x by CPU)"
     extra = f"  non-2xx {result['non2xx']}, socket errors {result['socket_errors']}"
     return (
         f"{label:<28} {result['rps']:>8.0f} req/s  p50 {result['p50_ms']:>7.1f} ms  "
