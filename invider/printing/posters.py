@@ -26,7 +26,7 @@ from PIL import Image
 
 from invider.decks.cells import neutralise
 from invider.printing import sheets
-from invider.printing.drawing import ImageCanvas, PdfCanvas
+from invider.printing.drawing import ImageCanvas, PdfCanvas, qr_matrix
 from invider.printing.sheets import MONO, Inks, Sheet, format_code
 
 LAYOUT = 3  # changes when the sheets change, so that files rendered before are redrawn
@@ -338,6 +338,11 @@ def render_printables(
     width = len(str(sheet.total))
     pngs = tuple(out / "png" / f"{i.number:0{width}d}-{i.key}.png" for i in deck.items)
 
+    if processes > 1:
+        # The QR codes are a third of the work and both drawings need them: computed
+        # here before the fork, the second process inherits them instead of redoing it.
+        for item in deck.items:
+            qr_matrix(poster_url(sheet.base, item.code))
     with _png_process(processes) as pool:
         # The PNGs are half the work: on two cores they are drawn beside the PDFs.
         drawn = pool.submit(_write_pngs, sheet, deck.items, pngs) if pool else None
