@@ -73,8 +73,9 @@ def visit_poster(code: str) -> tuple[Invider, Row | None]:
                 "miss_window_before": before,
             },
         ).first()
-        counts = {(miss_key, window): row.misses, (miss_key, before): row.misses_before}
-        stored = row if row.id is not None else None
+        if row is not None:  # None only if the player was removed since the page began
+            counts = {(miss_key, window): row.misses, (miss_key, before): row.misses_before}
+            stored = row if row.id is not None else None
     elif invider is not None:  # the counters are in Redis
         stored = db.session.execute(
             STORED_ANSWER, {"player_id": g.player.id, "invider_id": invider.id}
