@@ -8,10 +8,11 @@ import secrets
 import tomllib
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
+if TYPE_CHECKING:  # Flask is imported by the factory: the console script lists its
+    from flask import Flask  # commands without it
 
 
 def instance_path_from_env() -> str:
@@ -21,6 +22,8 @@ def instance_path_from_env() -> str:
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Create the app: defaults, ``instance/config.toml``, ``INVIDER_*``, then ``test_config``."""
+    from flask import Flask
+
     instance = (test_config or {}).get("INSTANCE") or instance_path_from_env()
     app = Flask(__name__, instance_path=instance, instance_relative_config=True)
     app.config.from_mapping(
@@ -110,6 +113,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config.get("PROXY_FIX"):
         # Behind a reverse proxy: trust its X-Forwarded-For/Proto/Host, so the client's
         # address keys the per-IP limits and HTTPS gives Secure cookies and HSTS.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
         hops = int(app.config["PROXY_FIX"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 

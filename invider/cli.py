@@ -1,35 +1,63 @@
-"""Thin click commands over the plain functions of the other modules."""
+"""Thin click commands over the plain functions of the other modules.
+
+A command imports what it uses when it runs, and the app is created only then: listing
+the commands (``invider --help``) imports click alone.
+"""
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from flask import Flask, current_app
-from flask.cli import with_appcontext
 
-from invider.decks.loading import load_deck
-from invider.decks.reading import DeckError
-from invider.printing.deck import poster_deck
-from invider.store.models import Hunt, db
-from invider.store.schema import create_schema
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
     """Attach the invider commands to ``app.cli`` (so ``flask --app invider`` has them)."""
-    for command in (
-        load_command,
-        export_deck_command,
-        posters_command,
-        serve_command,
-        export_command,
-        backup_command,
-        anonymise_command,
-        retention_command,
-    ):
+    for command in COMMANDS.values():
         app.cli.add_command(command)
+
+
+def create_app_or_exit():
+    """Create the app; when a database or Redis driver is missing, say what to install, exit 2."""
+    from invider import create_app
+    from invider.store.database import MissingDriver
+
+    try:
+        return create_app()
+    except MissingDriver as error:
+        # A configuration problem, not a bug: one line, no traceback.
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(2)
+
+
+def with_appcontext(command):
+    """Run ``command`` inside the app's context, creating the app first if need be.
+
+    Under ``flask --app invider`` Flask's script info creates it; under ``invider``,
+    the factory does.
+    """
+
+    @click.pass_context
+    @functools.wraps(command)
+    def run(ctx: click.Context, /, *args, **kwargs):
+        from flask import current_app
+        from flask.cli import ScriptInfo
+
+        if not current_app:
+            info = ctx.find_object(ScriptInfo)
+            if info is None:
+                info = ScriptInfo(create_app=create_app_or_exit, set_debug_flag=False)
+            ctx.with_resource(info.load_app().app_context())
+        return ctx.invoke(command, *args, **kwargs)
+
+    return run
 
 
 def fail(messages: list[str] | str) -> None:
@@ -45,7 +73,10 @@ def fail(messages: list[str] | str) -> None:
 @with_appcontext
 def load_command(deck: Path, check: bool) -> None:
     """Validate a deck (.toml, .xlsx or .csv) and upsert it into the database."""
+    from invider.decks.loading import load_deck
+    from invider.decks.reading import DeckError
     from invider.decks.spreadsheet import read_any_deck
+    from invider.store.schema import create_schema
 
     try:
         parsed = read_any_deck(deck, loaded_hunt(deck))
@@ -62,6 +93,7 @@ def load_command(deck: Path, check: bool) -> None:
 def loaded_hunt(deck: Path) -> dict | None:
     """Return the loaded hunt's settings for a .csv deck, which holds only the inviders."""
     from invider.decks.toml_writer import data_from_db
+    from invider.store.schema import create_schema
 
     if deck.suffix.lower() != ".csv":
         return None
@@ -77,6 +109,7 @@ def export_deck_command(file: Path) -> None:
     """Write the loaded deck as FILE.xlsx (a spreadsheet) or FILE.toml."""
     from invider.decks.toml_writer import data_from_db, dumps
     from invider.decks.workbook import workbook_bytes
+    from invider.store.schema import create_schema
 
     if file.suffix.lower() not in (".xlsx", ".toml"):
         fail(f"Error: {file}: name a .xlsx or a .toml file")
@@ -110,7 +143,11 @@ def posters_command(
     out: Path | None, public_url: str | None, paper: str, allow_local: bool, mono: bool
 ) -> None:
     """Render posters.pdf, placement.pdf and one PNG per poster."""
+    from flask import current_app
+
+    from invider.printing.deck import poster_deck
     from invider.printing.posters import PosterError, check_public_url, render_printables
+    from invider.store.schema import create_schema
 
     create_schema()
     try:
@@ -121,7 +158,9 @@ def posters_command(
         if deck is None:
             fail("No deck loaded yet: run `invider load questions/DECK.toml` first.")
         out = out or Path(current_app.config["PRINTABLES_DIR"])
-        printed = render_printables(deck, out, url, paper=paper, mono=mono)
+        printed = render_printables(
+            deck, out, url, paper=paper, mono=mono, processes=os.cpu_count() or 1
+        )
     except PosterError as e:
         fail(f"Error: {e}")
     click.echo(
@@ -141,6 +180,7 @@ def posters_command(
 def export_command(out: Path | None) -> None:
     """Write the results as CSV (UTF-8 with BOM) or, to a .xlsx file, as an Excel workbook."""
     from invider.admin.exports import results_csv, results_xlsx
+    from invider.store.schema import create_schema
 
     create_schema()
     if out is None:
@@ -161,6 +201,8 @@ def export_command(out: Path | None) -> None:
 @with_appcontext
 def backup_command(file: Path) -> None:
     """Copy the live SQLite database into FILE, consistently, while it serves."""
+    from flask import current_app
+
     from invider.store.backup import BackupError, backup_database
 
     try:
@@ -177,6 +219,7 @@ def retention_command(force: bool) -> None:
     """Anonymise names and delete per-person data once the retention date has passed."""
     from invider.hunt.discretion import privacy_floor
     from invider.learning.retention import apply_retention, retention_date
+    from invider.store.models import Hunt
 
     when = retention_date(Hunt.current())
     if apply_retention(privacy_floor(), "command line", force=force):
@@ -202,6 +245,8 @@ def run_due_retention() -> bool:
 def anonymise_command(yes: bool) -> None:
     """Replace every display name with "Player 123", keeping every figure."""
     from invider.hunt.moderation import anonymise_players
+    from invider.store.models import Hunt
+    from invider.store.schema import create_schema
 
     create_schema()
     hunt = Hunt.current()
@@ -228,8 +273,11 @@ def anonymise_command(yes: bool) -> None:
 @with_appcontext
 def serve_command(host: str, port: int, workers: int | None, render_posters: bool) -> None:
     """Prepare the database, deck, password and posters, then serve with gunicorn."""
+    from flask import current_app
+
     from invider.admin import ensure_admin_password
     from invider.serving import StartupError, prepare_database, served_addresses
+    from invider.store.models import db
 
     app = current_app
     try:
@@ -308,6 +356,7 @@ def show_posters(out: Path, public_url: str, render: bool) -> None:
 
     Posters made with ``invider posters --public-url`` are never replaced silently.
     """
+    from invider.printing.deck import poster_deck
     from invider.printing.posters import PosterError, check_public_url, render_printables
     from invider.serving import poster_address, same_address
 
@@ -324,7 +373,24 @@ def show_posters(out: Path, public_url: str, render: bool) -> None:
             )
         return
     try:
-        render_printables(poster_deck(), out, check_public_url(public_url))
+        url = check_public_url(public_url)
+        render_printables(poster_deck(), out, url, processes=os.cpu_count() or 1)
         click.echo(f"Posters: {out}/posters.pdf (for {public_url})")
     except PosterError as e:
         click.echo(f"Posters not rendered: {e}")
+
+
+#: The commands of ``invider`` and of ``flask --app invider``, by name.
+COMMANDS = {
+    command.name: command
+    for command in (
+        load_command,
+        export_deck_command,
+        posters_command,
+        serve_command,
+        export_command,
+        backup_command,
+        anonymise_command,
+        retention_command,
+    )
+}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -169,3 +171,39 @@ def test_console_script_loads_and_refuses_decks(tmp_path, deck_file):
     result = console("load", "--check", str(broken), tmp_path=tmp_path)
     assert result.returncode == 2
     assert result.stderr == f'{broken}:3: language must be "fr" or "en"\n'
+
+
+def test_listing_the_commands_creates_no_app(tmp_path):
+    # `invider --help` answers without Flask, SQLAlchemy or the deck readers: each
+    # command imports what it uses when it runs.
+    script = (
+        "import sys\n"
+        "sys.argv = ['invider', '--help']\n"
+        "from invider.__main__ import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = ('flask', 'sqlalchemy', 'invider.store.models', 'invider.decks.reading')\n"
+        "print('loaded:', [name for name in heavy if name in sys.modules])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert "  posters " in result.stdout
+    assert result.stdout.splitlines()[-1] == "loaded: []"
+    assert not (tmp_path / "instance").exists()
+
+
+def test_console_script_runs_flask_and_migration_commands(tmp_path, deck_file):
+    assert console("load", str(deck_file), tmp_path=tmp_path).returncode == 0
+    result = console("db", "current", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "(head)" in result.stdout
+    result = console("routes", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "/i/<code>" in result.stdout
+    result = console("no-such-command", tmp_path=tmp_path)
+    assert result.returncode == 2
+    assert "No such command 'no-such-command'" in result.stderr

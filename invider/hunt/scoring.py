@@ -7,8 +7,10 @@ import json
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
+from typing import NamedTuple
 
-from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy import Row, and_, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from invider.hunt.answers import is_correct
@@ -29,6 +31,7 @@ from invider.store.models import (
     schedule_status,
     utcnow,
 )
+from invider.store.snapshot import deck_snapshot
 from invider.store.worker_cache import STANDINGS, cached
 
 #: The ranking: score, then who reached it first, then who joined first. The index
@@ -71,17 +74,33 @@ _JUDGE = (
     )
     .where(_invider.c.id == bindparam("invider_id"))
 )
+# The score is updated and read back in one statement: the result page shows it.
 _ADD_WRONG = (
-    update(_player).where(_player.c.id == bindparam("player_id")).values(found=_player.c.found + 1)
+    update(_player)
+    .where(_player.c.id == bindparam("player_id"))
+    .values(found=_player.c.found + 1)
+    .returning(*_player.c)
 )
 _ADD_RIGHT = _ADD_WRONG.values(
     score=_player.c.score + bindparam("points"),
     correct=_player.c.correct + 1,
     score_at=bindparam("at", type_=_player.c.score_at.type),
 )
+_INSERT_ANSWER = insert(_answer).returning(*_answer.c)
 STORED_ANSWER = select(_answer).where(
     _answer.c.player_id == bindparam("player_id"), _answer.c.invider_id == bindparam("invider_id")
 )
+#: A player's row: pages read it, statements change it.
+PLAYER_ROW = select(_player).where(_player.c.id == bindparam("player_id"))
+
+
+class Recorded(NamedTuple):
+    """An attempt at an invider: the stored answer, whether this call stored it, and the
+    player's row as it stands with it (both None when the player was removed)."""
+
+    answer: Row | None
+    created: bool
+    player: Row | None
 
 
 def answer_points(judged, correct: bool, confidence: str | None) -> int:
@@ -95,20 +114,29 @@ def answer_points(judged, correct: bool, confidence: str | None) -> int:
 
 
 def record_answer(
-    player: Player, invider: Invider, given: str, confidence: str | None = None
-) -> tuple[Answer | None, bool]:
+    player: Player | Row, invider: Invider, given: str, confidence: str | None = None
+) -> Recorded:
     """Store the one attempt of ``player`` at ``invider`` and update the score with it.
 
-    Returns the stored answer and whether this call stored it. A repeated or concurrent
-    attempt is stopped by the unique constraint and gives the stored answer; the answer
-    is None when the player was removed meanwhile. The hunt's status and the question
-    are read again under the write lock. Raises AnswersClosed when the hunt stopped
-    taking answers, LookupError when the invider left the deck.
+    Returns the stored answer, whether this call stored it and the player's row with
+    it. A repeated or concurrent attempt is stopped by the unique constraint and gives
+    the stored answer; the answer is None when the player was removed meanwhile. The
+    hunt's status and the question are read again under the write lock. Raises
+    AnswersClosed when the hunt stopped taking answers, LookupError when the invider
+    left the deck.
 
-    The transaction holds SQLite's write lock from its first statement: it runs four
-    prepared statements and nothing else, so the lock is held as briefly as possible.
+    The transaction holds SQLite's write lock from its first statement: it runs three
+    prepared statements and nothing else (the insert and the update return what they
+    wrote), so the lock is held as briefly as possible.
     """
     player_id, invider_id = player.id, invider.id
+    # Prepared before the write lock is taken: under it, only the statements run.
+    values = {
+        "player_id": player_id,
+        "invider_id": invider_id,
+        "given": given[:500],
+        "created_at": utcnow(),
+    }
     begin_write()
     try:
         judged = db.session.execute(_JUDGE, {"invider_id": invider_id}).first()
@@ -120,37 +148,29 @@ def record_answer(
             raise AnswersClosed()  # its wave is still asleep
         correct = is_correct(judged, given)
         confidence = confidence if judged.confidence else None
-        answer = Answer(
-            player_id=player_id,
-            invider_id=invider_id,
-            given=given[:500],
-            correct=correct,
-            points=answer_points(judged, correct, confidence),
-            created_at=utcnow(),
-            confidence=confidence,
-        )
-        values = {c.key: getattr(answer, c.key) for c in _answer.columns if c.key != "id"}
-        answer.id = db.session.execute(insert(_answer), values).inserted_primary_key[0]
+        values["correct"], values["confidence"] = correct, confidence
+        values["points"] = answer_points(judged, correct, confidence)
+        answer = db.session.execute(_INSERT_ANSWER, values).one()
         if correct:
             score = {"player_id": player_id, "points": answer.points, "at": answer.created_at}
-            updated = db.session.execute(_ADD_RIGHT, score).rowcount
+            updated = db.session.execute(_ADD_RIGHT, score).first()
         else:
-            updated = db.session.execute(_ADD_WRONG, {"player_id": player_id}).rowcount
-        if not updated:
+            updated = db.session.execute(_ADD_WRONG, {"player_id": player_id}).first()
+        if updated is None:
             db.session.rollback()
-            return None, False
+            return Recorded(None, False, None)
         db.session.commit()
     except IntegrityError:
         # Answered meanwhile (a double submit), or the player was removed.
         db.session.rollback()
-        stored = db.session.execute(
-            STORED_ANSWER, {"player_id": player_id, "invider_id": invider_id}
-        ).first()
-        return stored, False
+        ids = {"player_id": player_id, "invider_id": invider_id}
+        stored = db.session.execute(STORED_ANSWER, ids).first()
+        now = db.session.execute(PLAYER_ROW, ids).first() if stored else None
+        return Recorded(stored, False, now)
     except BaseException:
         db.session.rollback()
         raise
-    return answer, True
+    return Recorded(answer, True, updated)
 
 
 @dataclass
@@ -191,6 +211,19 @@ class Standings:
 MAX_ROWS = 1000
 
 
+def standings_frozen(hunt: Hunt | None, now: datetime) -> bool:
+    """Tell whether the public standings stand as they were at the freeze time."""
+    return bool(
+        hunt
+        and hunt.status(now) in ("frozen", "closed")
+        and hunt.freeze_at
+        and now >= hunt.freeze_at
+        # One rule for the end of the day: closed by the schedule or by "Close now", the
+        # public standings stay as at the freeze (the screen's reveal shows the final ones).
+        and hunt.status_override in (None, "closed")
+    )
+
+
 def public_standings() -> Standings:
     """Return the public standings, computed at most once per cache period per process."""
     return cached(STANDINGS, compute_standings)
@@ -206,16 +239,7 @@ def compute_standings(now: datetime | None = None, live: bool = False) -> Standi
     now = now or utcnow()
     hunt = Hunt.current()
     status = hunt.status(now) if hunt else "closed"
-    frozen = bool(
-        not live
-        and hunt
-        and status in ("frozen", "closed")
-        and hunt.freeze_at
-        and now >= hunt.freeze_at
-        # One rule for the end of the day: closed by the schedule or by "Close now", the
-        # public standings stay as at the freeze (the screen's reveal shows the final ones).
-        and hunt.status_override in (None, "closed")
-    )
+    frozen = not live and standings_frozen(hunt, now)
     total = db.session.execute(db.select(func.count(Invider.id))).scalar_one()
     if frozen:
         rows = _frozen_rows(hunt.freeze_at)
@@ -331,27 +355,12 @@ def _team_rows(hunt: Hunt | None, frozen: bool) -> list[dict]:
     ]
 
 
-def live_rank(player: Player) -> int:
-    """Return the rank of ``player`` among visible players (1 is first), as it is now.
-
-    Three range counts on the ranking index: players with a higher score, players who
-    reached the same score earlier, and players who reached it at the same moment with
-    a smaller id (as one OR, SQLite gathered the rows into a temporary set first).
-    """
-    visible = Player.hidden.is_(False)
-
-    def count(condition):
-        return select(func.count()).where(visible, condition).scalar_subquery()
-
-    higher, earlier, same_moment = (count(c) for c in ranked_ahead(player))
-    return db.session.execute(select(higher + earlier + same_moment)).scalar_one() + 1
-
-
-def ranked_ahead(player: Player) -> tuple:
+def ranked_ahead(player) -> tuple:
     """Return the three disjoint conditions of the players ``RANKING`` puts ahead of ``player``.
 
     A higher score; the same score reached earlier; the same score at the same moment
-    with a smaller id (the order of ``RANKING``, written as conditions).
+    with a smaller id (the order of ``RANKING``, written as conditions). ``player`` may
+    hold bound parameters instead of values, for a statement built once.
     """
     return (
         Player.score > player.score,
@@ -364,11 +373,38 @@ def ranked_ahead(player: Player) -> tuple:
     )
 
 
-def player_rank(player: Player) -> int | None:
+def _ranked_before(*conditions):
+    return select(func.count()).where(_player.c.hidden.is_(False), *conditions).scalar_subquery()
+
+
+# Every result page shows the live rank: its three counts are built once, with the
+# player's values as parameters, since building them cost more than running them.
+_SCORE, _AT = bindparam("score"), bindparam("at", type_=_player.c.score_at.type)
+_HIGHER, _EARLIER, _SAME_MOMENT = ranked_ahead(
+    SimpleNamespace(score=_SCORE, score_at=_AT, id=bindparam("id"))
+)
+_LIVE_RANK = select(
+    _ranked_before(_HIGHER) + _ranked_before(_EARLIER) + _ranked_before(_SAME_MOMENT)
+)
+
+
+def live_rank(player: Player | Row) -> int:
+    """Return the rank of ``player`` among visible players (1 is first), as it is now.
+
+    Three range counts on the ranking index: players with a higher score, players who
+    reached the same score earlier, and players who reached it at the same moment with
+    a smaller id (as one OR, SQLite gathered the rows into a temporary set first).
+    """
+    values = {"score": player.score, "at": player.score_at, "id": player.id}
+    return db.session.execute(_LIVE_RANK, values).scalar_one() + 1
+
+
+def player_rank(player: Player | Row) -> int | None:
     """Return the rank a player is shown: live, or the public one while standings are frozen."""
     if player.hidden:
         return None
-    standings = public_standings()
-    if standings.frozen:
-        return standings.rank_of(player.id)
+    # The worker's copy of the hunt tells whether the standings are frozen; the public
+    # standings are read only then.
+    if standings_frozen(deck_snapshot().hunt, utcnow()):
+        return public_standings().rank_of(player.id)
     return live_rank(player)

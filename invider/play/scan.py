@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import abort, g, redirect, render_template, request, url_for
-from sqlalchemy import Row
+from sqlalchemy import Row, and_, bindparam, select
 
 from invider.decks.reading import normalise_code
 from invider.hunt.programme import choice_order, shuffles, wakes_at, wave_counts
-from invider.hunt.scoring import STORED_ANSWER, AnswersClosed, player_rank, record_answer
+from invider.hunt.scoring import (
+    PLAYER_ROW,
+    STORED_ANSWER,
+    AnswersClosed,
+    player_rank,
+    record_answer,
+)
 from invider.play.identity import bp, log_out, player_required
 from invider.play.programme import asleep
 from invider.store import ratelimit
-from invider.store.models import Answer, Invider, db, utcnow
+from invider.store.models import Answer, Invider, Player, db, utcnow
 from invider.store.snapshot import deck_snapshot
 from invider.web.forms import answer_form
 
@@ -19,6 +27,29 @@ from invider.web.forms import answer_form
 # so guessing is hopeless; the limit is per player, so that one person guessing never
 # blocks the colleagues who share their office's address.
 MISS_LIMIT, MISS_PERIOD = 10, 300
+
+# Every scan reads this player's guessing counter and their stored answer at this poster:
+# one statement, built once, because building a statement and each round trip through
+# the session cost more than the SQL itself. The outer join keeps the counters' row when
+# there is no answer yet (its columns are then None).
+_answer, _player = Answer.__table__, Player.__table__
+VISIT = (
+    select(
+        ratelimit.count_column("miss_key", "miss_window").label("misses"),
+        ratelimit.count_column("miss_key", "miss_window_before").label("misses_before"),
+        *_answer.c,
+    )
+    .select_from(
+        _player.outerjoin(
+            _answer,
+            and_(
+                _answer.c.player_id == _player.c.id,
+                _answer.c.invider_id == bindparam("invider_id"),
+            ),
+        )
+    )
+    .where(_player.c.id == bindparam("player_id"))
+)
 
 
 def visit_poster(code: str) -> tuple[Invider, Row | None]:
@@ -30,16 +61,33 @@ def visit_poster(code: str) -> tuple[Invider, Row | None]:
     join form first, so it learns nothing about codes.
     """
     invider = deck_snapshot().by_code.get(normalise_code(code)[:20])
-    miss_key = f"miss:p:{g.player.id}"
-    wait = ratelimit.retry_after(miss_key, MISS_LIMIT, MISS_PERIOD)
+    miss_key, now = f"miss:p:{g.player.id}", time.time()
+    stored, counts = None, None
+    if ratelimit.counted_in_database():
+        window, before = ratelimit.windows(MISS_PERIOD, now)
+        row = db.session.execute(
+            VISIT,
+            {
+                "player_id": g.player.id,
+                "invider_id": invider.id if invider else None,
+                "miss_key": miss_key,
+                "miss_window": window,
+                "miss_window_before": before,
+            },
+        ).first()
+        if row is not None:  # None only if the player was removed since the page began
+            counts = {(miss_key, window): row.misses, (miss_key, before): row.misses_before}
+            stored = row if row.id is not None else None
+    elif invider is not None:  # the counters are in Redis
+        stored = db.session.execute(
+            STORED_ANSWER, {"player_id": g.player.id, "invider_id": invider.id}
+        ).first()
+    wait = ratelimit.first_retry_after([(miss_key, MISS_LIMIT)], MISS_PERIOD, now, counts)
     if wait:
         abort(429, retry_after=wait)
     if invider is None:
         ratelimit.hit(miss_key, MISS_PERIOD)
         abort(404)
-    stored = db.session.execute(
-        STORED_ANSWER, {"player_id": g.player.id, "invider_id": invider.id}
-    ).first()
     return invider, stored
 
 
@@ -82,7 +130,7 @@ def scan(code: str):
     """Show the poster's question, the join form first, or the stored result."""
     invider, stored = visit_poster(code)
     if stored is not None:
-        return show_result(invider, stored, read_again=True)
+        return show_result(invider, stored, player_with(stored))
     deck = deck_snapshot()
     if wakes_at(invider, deck.waves, utcnow()):
         return asleep(invider)
@@ -106,7 +154,7 @@ def answer(code: str):
     """Record the one attempt at this poster and show the result with its fact."""
     invider, stored = visit_poster(code)
     if stored is not None:  # a repeated POST shows the one attempt
-        return show_result(invider, stored, read_again=True)
+        return show_result(invider, stored, player_with(stored))
     if wakes_at(invider, deck_snapshot().waves, utcnow()):
         return asleep(invider, 409)
     if not deck_snapshot().hunt.accepts_answers():
@@ -114,7 +162,7 @@ def answer(code: str):
     given, confidence = answer_form(invider.choices)
     try:
         # A concurrent double submit is caught inside, under the write lock.
-        stored, created = record_answer(g.player, invider, given, confidence)
+        stored, _created, player = record_answer(g.player, invider, given, confidence)
     except AnswersClosed:
         return closed(invider)
     except LookupError:
@@ -122,7 +170,17 @@ def answer(code: str):
     if stored is None:
         log_out()  # removed meanwhile
         return redirect(url_for("play.join", next=url_for("play.scan", code=invider.code)))
-    return show_result(invider, stored, read_again=not created)
+    return show_result(invider, stored, player)
+
+
+def player_with(stored: Row) -> Row:
+    """Return the player's row with ``stored`` counted in their score.
+
+    The answer may have been stored by another request after this one read the player
+    (a double submit; on PostgreSQL each statement sees the latest commits), so the row
+    is read again.
+    """
+    return db.session.execute(PLAYER_ROW, {"player_id": stored.player_id}).first() or g.player
 
 
 def closed(invider: Invider):
@@ -133,18 +191,15 @@ def closed(invider: Invider):
     return render_template("play/not_open.html", hunt=deck.hunt, invider=invider), 409
 
 
-def show_result(invider: Invider, stored: Answer | Row, read_again: bool = False):
+def show_result(invider: Invider, stored: Row, player: Row):
     """Render the result of a stored answer: right or wrong, the answer, the fact.
 
     The verdict's wording follows the confidence the player gave: a confident error is
     the one best corrected, so it is named and its fact stands out.
 
-    The score and rank are the player's as they stand now, this answer included.
-    ``read_again`` when the answer may have been stored by another request after this
-    one read the player (a double submit): their row is read afresh.
+    ``player`` is the player's row read with the answer or written with it, so the
+    score and rank shown include this answer.
     """
-    if read_again:
-        db.session.expire(g.player)
     deck = deck_snapshot()
     return render_template(
         "play/result.html",
@@ -152,6 +207,6 @@ def show_result(invider: Invider, stored: Answer | Row, read_again: bool = False
         invider=invider,
         answer=stored,
         total=deck.total,
-        player=g.player,
-        rank=player_rank(g.player),
+        player=player,
+        rank=player_rank(player),
     )

@@ -287,6 +287,8 @@ class ImageCanvas:
         """Return the page as PNG, with its resolution recorded."""
         buffer = BytesIO()
         # Level 1: three times faster than the default, for a file about twice as large
-        # (still about 25 kB: the page is mostly flat white).
-        self.image.save(buffer, "PNG", dpi=(self.dpi, self.dpi), compress_level=1)
+        # (still about 25 kB: the page is mostly flat white). A page has a handful of
+        # inks: at 4 bits a pixel there is half as much to compress, a quarter faster.
+        bits = 4 if len(self.image.getpalette() or ()) <= 16 * 3 else 8
+        self.image.save(buffer, "PNG", dpi=(self.dpi, self.dpi), compress_level=1, bits=bits)
         return buffer.getvalue()

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import multiprocessing
 import re
-from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +25,7 @@ from PIL import Image
 
 from invider.decks.cells import write_csv
 from invider.printing import sheets
-from invider.printing.drawing import ImageCanvas, PdfCanvas
+from invider.printing.drawing import ImageCanvas, PdfCanvas, qr_matrix
 from invider.printing.sheets import MONO, Inks, Sheet, format_code
 
 LAYOUT = 3  # changes when the sheets change, so that files rendered before are redrawn
@@ -212,18 +214,23 @@ def _check(deck: PosterDeck, paper: str) -> None:
             raise PosterError(f"poster code {item.code!r} of {item.key!r} is not valid")
 
 
-def _write_posters(
-    sheet: Sheet, items: Sequence[PosterItem], path: Path, pngs: Sequence[Path]
-) -> int:
-    """Write posters.pdf and each poster's PNG, drawn by the same layout."""
+def _write_posters(sheet: Sheet, items: Sequence[PosterItem], path: Path) -> int:
+    """Write posters.pdf, one poster a page."""
     posters = PdfCanvas(sheet.size, sheet.title)
+    for item in items:
+        _draw_poster(posters, sheet, item)
+    posters.save(path)
+    return posters.pages
+
+
+def _write_pngs(sheet: Sheet, items: Sequence[PosterItem], pngs: Sequence[Path]) -> int:
+    """Write each poster's PNG, drawn by the same layout as posters.pdf."""
     # PNG encoding releases the GIL: the next poster is drawn while one is encoded, and
     # memory holds two page images, not the deck.
     pages: list[Image.Image | None] = [None, None]
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending: Future[int] | None = None
         for index, (item, png) in enumerate(zip(items, pngs, strict=True)):
-            _draw_poster(posters, sheet, item)
             image = ImageCanvas(sheet.size, reuse=pages[index % 2])
             pages[index % 2] = image.image
             _draw_poster(image, sheet, item)
@@ -232,8 +239,7 @@ def _write_posters(
             pending = pool.submit(_write_png, image, png)
         if pending is not None:
             pending.result()
-    posters.save(path)
-    return posters.pages
+    return len(pngs)
 
 
 def _write_png(canvas: ImageCanvas, path: Path) -> int:
@@ -287,6 +293,20 @@ def _write_csv(sheet: Sheet, items: Sequence[PosterItem], path: Path) -> None:
     path.write_text(write_csv(rows, columns), encoding="utf-8", newline="")
 
 
+@contextmanager
+def _png_process(processes: int) -> Iterator[ProcessPoolExecutor | None]:
+    """Yield a pool of one forked process when asked and possible, else None.
+
+    A fork starts at once with this process's modules and fonts loaded; where there is
+    no fork (Windows), everything is drawn here.
+    """
+    if processes < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        yield None
+        return
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        yield pool
+
+
 def render_poster_png(
     deck: PosterDeck, item: PosterItem, public_url: str, *, paper: str = "a4", mono: bool = False
 ) -> bytes:
@@ -301,12 +321,20 @@ def render_poster_png(
 
 
 def render_printables(
-    deck: PosterDeck, out_dir: Path, public_url: str, *, paper: str = "a4", mono: bool = False
+    deck: PosterDeck,
+    out_dir: Path,
+    public_url: str,
+    *,
+    paper: str = "a4",
+    mono: bool = False,
+    processes: int = 1,
 ) -> Printables:
     """Write posters, stickers, placement sheet and start-here poster into ``out_dir``.
 
     ``public_url`` is only normalised here: refusing local addresses is the caller's
     decision, taken with :func:`check_public_url`. ``mono`` prints every ink in black.
+    With ``processes`` above 1 (the command line), the poster PNGs are drawn in a
+    second process while this one writes the PDFs.
     """
     _check(deck, paper)
     sheet = _sheet(
@@ -320,11 +348,23 @@ def render_printables(
     width = len(str(sheet.total))
     pngs = tuple(out / "png" / f"{i.number:0{width}d}-{i.key}.png" for i in deck.items)
 
-    poster_pages = _write_posters(sheet, deck.items, out / "posters.pdf", pngs)
-    sticker_pages = _write_stickers(sheet, deck.items, out / "stickers.pdf")
-    _write_start_here(sheet, [item.key for item in deck.items[:3]], out)
-    placement_pages = _write_placement(sheet, deck.items, out / "placement.pdf")
-    _write_csv(sheet, deck.items, out / "placement.csv")
+    if processes > 1:
+        # The QR codes are a third of the work and both drawings need them: computed
+        # here before the fork, the second process inherits them instead of redoing it.
+        for item in deck.items:
+            qr_matrix(poster_url(sheet.base, item.code))
+    with _png_process(processes) as pool:
+        # The PNGs are half the work: on two cores they are drawn beside the PDFs.
+        drawn = pool.submit(_write_pngs, sheet, deck.items, pngs) if pool else None
+        poster_pages = _write_posters(sheet, deck.items, out / "posters.pdf")
+        sticker_pages = _write_stickers(sheet, deck.items, out / "stickers.pdf")
+        _write_start_here(sheet, [item.key for item in deck.items[:3]], out)
+        placement_pages = _write_placement(sheet, deck.items, out / "placement.pdf")
+        _write_csv(sheet, deck.items, out / "placement.csv")
+        if drawn is None:
+            _write_pngs(sheet, deck.items, pngs)
+        else:
+            drawn.result()
     (out / STAMP).write_text(printables_stamp(deck, public_url, paper=paper, mono=mono))
     return Printables(
         out_dir=out,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import make_url
 
 from invider.store.models import db
 
@@ -89,8 +89,9 @@ def init_app(app: Flask) -> None:
         cursor.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
         cursor.close()
 
+    event.listen(engine, "begin", _sqlite_begin)
 
-@event.listens_for(Engine, "begin")
+
 def _sqlite_begin(conn) -> None:
     """Start SQLite transactions ourselves; writers ask for IMMEDIATE.
 
@@ -98,8 +99,6 @@ def _sqlite_begin(conn) -> None:
     locked" when another connection committed meanwhile; BEGIN IMMEDIATE waits for the
     write lock instead.
     """
-    if conn.dialect.name != "sqlite":
-        return
     immediate = conn.get_execution_options().get("immediate")
     conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
@@ -109,6 +108,21 @@ def begin_write() -> None:
 
     On SQLite this takes the write lock up front (BEGIN IMMEDIATE); on PostgreSQL it
     is an ordinary transaction.
+
+    A session that holds no objects (the answer reads its rows with Core statements)
+    keeps its connection: the read transaction ends and the write one begins on it, at
+    a fraction of a rollback and a second checkout from the pool. On PostgreSQL each
+    statement already sees every commit, so the read transaction simply goes on.
     """
-    db.session.rollback()
-    db.session.connection(execution_options={"immediate": True})
+    session = db.session()
+    if session.in_transaction() and not session.identity_map and not session.new:
+        connection = session.connection()
+        if connection.dialect.name != "sqlite":
+            return
+        driver = connection.connection.driver_connection
+        if driver.in_transaction:
+            driver.execute("COMMIT")  # a read transaction: nothing to write
+        driver.execute("BEGIN IMMEDIATE")
+        return
+    session.rollback()
+    session.connection(execution_options={"immediate": True})

@@ -18,7 +18,7 @@ import math
 import time
 
 from flask import current_app
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 
 from invider.store.models import RateCount, db
 
@@ -92,6 +92,24 @@ def counted_in_database() -> bool:
         return True
     down_until = _redis_down_until()
     return bool(down_until) and time.monotonic() < down_until
+
+
+def count_column(key: str, window: str):
+    """Return a column reading one counter, for a query that reads other things too.
+
+    ``key`` and ``window`` name the bound parameters that select the counter.
+    """
+    counter = RateCount.__table__.c
+    found = select(counter.count).where(
+        counter.key == bindparam(key), counter.window == bindparam(window)
+    )
+    return func.coalesce(found.scalar_subquery(), 0)
+
+
+def windows(period: int, now: float) -> tuple[int, int]:
+    """Return the current and previous window numbers of ``period`` at ``now``."""
+    current, previous, _ = _windows(period, now)
+    return current, previous
 
 
 # Built once: building the statement cost more than running it, on every scan.
@@ -177,11 +195,17 @@ def first_retry_after(
     limits: list[tuple[str, int]],
     period: int,
     now: float | None = None,
+    counts: dict[tuple[str, int], int] | None = None,
 ) -> int | None:
-    """Return seconds to wait if any ``(key, limit)`` is used up for ``period``, else None."""
+    """Return seconds to wait if any ``(key, limit)`` is used up for ``period``, else None.
+
+    ``counts`` are the counts already read with ``count_column`` (see below); without
+    them they are read here.
+    """
     now = time.time() if now is None else now
     current, previous, weight = _windows(period, now)
-    counts = _counts([key for key, _ in limits], (current, previous))
+    if counts is None:
+        counts = _counts([key for key, _ in limits], (current, previous))
     for key, limit in limits:
         if counts.get((key, current), 0) + counts.get((key, previous), 0) * weight >= limit:
             return _wait(period, now)

@@ -549,3 +549,16 @@ def test_the_control_rooms_start_poster_follows_the_echo_date(
         f"{app.config['PUBLIC_URL']}/",
         f"{app.config['PUBLIC_URL']}/echo",
     ]
+
+
+def test_the_command_lines_second_process_draws_the_same_pngs(
+    deck12: PosterDeck, printed12: Printables, tmp_path: Path
+) -> None:
+    # `invider posters` draws the PNGs in a forked process beside the PDFs.
+    printed = render_printables(deck12, tmp_path, BASE, processes=2)
+    assert [p.name for p in printed.pngs] == [p.name for p in printed12.pngs]
+    for ours, serial in zip(printed.pngs, printed12.pngs, strict=True):
+        assert ours.read_bytes() == serial.read_bytes()
+    assert printed.poster_pages == len(deck12.items)
+    with Image.open(printed.pngs[0]) as first:
+        assert any(url.endswith(deck12.items[0].code) for url in decoded(first))

@@ -48,7 +48,7 @@ def test_backup_while_answers_are_written_holds_every_acknowledged_answer(app, t
                     for iid in invider_ids:
                         if stop.is_set():
                             return
-                        answer, created = record_answer(
+                        answer, created, _player = record_answer(
                             db.session.get(Player, pid), db.session.get(Invider, iid), "x"
                         )
                         assert created

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 from sqlalchemy.exc import IntegrityError
 
@@ -9,7 +11,7 @@ from invider import create_app
 from invider.decks.loading import load_deck
 from invider.decks.reading import read_deck
 from invider.hunt.scoring import record_answer
-from invider.store.database import WAL_SIZE_LIMIT
+from invider.store.database import WAL_SIZE_LIMIT, begin_write
 from invider.store.models import Hunt, Invider, Player, db
 from invider.store.schema import create_schema
 
@@ -48,7 +50,7 @@ def test_the_wal_stays_bounded_over_10000_answers(tmp_path, monkeypatch):
         recorded = 0
         for invider in inviders:
             for player in players:
-                _answer, created = record_answer(player, invider, f"A{invider.number - 1}")
+                _answer, created, _player = record_answer(player, invider, f"A{invider.number - 1}")
                 recorded += created
                 if recorded % 250 == 0:
                     largest = max(largest, wal.stat().st_size)
@@ -84,3 +86,25 @@ def test_the_database_holds_one_hunt(app):
             db.session.commit()
         db.session.rollback()
         assert db.session.execute(db.select(db.func.count(Hunt.id))).scalar() == 1
+
+
+def test_a_write_after_a_read_overtaken_by_another_writer_succeeds(app, tmp_path):
+    # An answer reads (the player, the stored answer), then writes. When another worker
+    # committed in between, SQLite refuses to turn that read into a write ("database is
+    # locked", at once): begin_write ends the read and takes the write lock on the same
+    # connection.
+    with app.app_context():
+        read = db.session.execute(db.select(db.func.count(Player.id))).scalar_one()
+        with sqlite3.connect(tmp_path / "instance" / "invider.db") as other:
+            other.execute(
+                "insert into player (name, name_key, team, score, found, correct,"
+                " score_at, joined_at, hidden, session_secret, show_name) values"
+                " ('Other', 'other', null, 0, 0, 0, '2026-03-14 09:00:00',"
+                " '2026-03-14 09:00:00', 0, 's', 0)"
+            )
+        begin_write()
+        db.session.execute(db.insert(Player).values(name="Mine", name_key="mine"))
+        db.session.commit()
+        names = db.session.execute(db.select(Player.name).order_by(Player.id)).scalars().all()
+    assert read == 0
+    assert names == ["Other", "Mine"]

@@ -77,7 +77,9 @@ def test_sqlite_needs_neither_psycopg_nor_redis(tmp_path, deck_file):
         ),
     ],
 )
-@pytest.mark.parametrize("command", [["serve", "--host", "127.0.0.1"], ["export"], ["--help"]])
+@pytest.mark.parametrize(
+    "command", [["serve", "--host", "127.0.0.1"], ["export"], ["db", "current"]]
+)
 def test_a_url_whose_driver_is_missing_says_what_to_install(
     tmp_path, deck_file, module, setting, url, message, command
 ):
@@ -88,3 +90,11 @@ def test_a_url_whose_driver_is_missing_says_what_to_install(
     assert done.stderr.splitlines() == [message]
     assert "Traceback" not in done.stdout + done.stderr
     assert not (tmp_path / "instance").exists()  # nothing written, not even the secret key
+
+
+def test_help_lists_the_commands_even_when_a_driver_is_missing(tmp_path):
+    """``invider --help`` creates no app, so a missing driver is only named by a command."""
+    done = without(["psycopg"], "--help", cwd=tmp_path, INVIDER_DATABASE_URL="postgresql://x/y")
+    assert done.returncode == 0, done.stderr
+    assert "serve" in done.stdout and "posters" in done.stdout
+    assert not (tmp_path / "instance").exists()

@@ -168,7 +168,7 @@ def test_a_release_01_database_upgrades_in_place_keeping_every_answer(tmp_path, 
         assert dict(db.session.execute(db.select(Invider.key, Invider.code)).all()) == codes
         chloe = db.session.execute(db.select(Player).where(Player.name == "Chloé")).scalar_one()
         launch = db.session.execute(db.select(Invider).where(Invider.key == "launch")).scalar_one()
-        stored, created = record_answer(chloe, launch, "July 2015")
+        stored, created, _player = record_answer(chloe, launch, "July 2015")
         assert created and stored.points == 10
         assert db.session.get(Player, chloe.id).score == 10
         assert len(inspect(db.engine).get_indexes("player")) == 1
