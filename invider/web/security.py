@@ -51,6 +51,11 @@ def add_security_headers(response: Response) -> Response:
     headers = HTTPS_HEADERS if request.is_secure else HEADERS
     # No view sets these: add them without searching the headers for each first.
     response.headers.extend(headers.items())
+    # A page says who is playing (the collection, a resume link and its QR code, a
+    # result, the echo): no browser or proxy may keep it. Pages meant to be cached say
+    # so themselves (the standings, the screen), and so do static files.
+    if request.endpoint != "static" and "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 
