@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -77,11 +78,15 @@ STORED_ANSWER = select(_answer).where(
 
 def answer_points(judged, correct: bool, confidence: str | None) -> int:
     """Return the points an answer earns: the question's when right, or, when the deck
-    rewards calibrated confidence, that share of them the player's confidence gives."""
+    rewards calibrated confidence, that share of them the player's confidence gives.
+
+    The share is rounded half up (5 x 0.5 gives 3, 3 x 1.5 gives 5), and a right answer
+    is worth at least one point: it always moves the player up, never only their time.
+    """
     if not correct:
         return 0
     if judged.confidence_points and confidence in CONFIDENCE_POINTS:
-        return round(judged.points * CONFIDENCE_POINTS[confidence])
+        return max(1, math.floor(judged.points * CONFIDENCE_POINTS[confidence] + 0.5))
     return judged.points
 
 
