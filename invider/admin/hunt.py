@@ -128,7 +128,16 @@ def echo_dates():
         if hunt is None:
             raise ValueError("no hunt")
         set_echo_window(hunt.id, *times, actor=actor())
-    except ValueError:
+    except ValueError as e:
+        if str(e) == "before close":
+            flash(
+                _(
+                    "The echo asks the hunt's questions with their answers: it may only "
+                    "open after the hunt closes. Set the closing time first."
+                ),
+                "error",
+            )
+            return redirect(url_for("admin.dashboard"))
         flash(
             _("Echo dates must be like 2026-03-21 09:00, the opening before the closing."),
             "error",

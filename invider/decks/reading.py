@@ -185,6 +185,9 @@ def validate_deck(data: dict, name: str, lines: KeyLines) -> Deck:
     for (k1, v1), (k2, v2) in zip(present, present[1:], strict=False):
         if v1 >= v2:
             err(hline(k2), f"{k2} must come after {k1}")
+    for key in ("echo_opens_at", "echo_closes_at"):
+        if times[key] is not None and times["closes_at"] is None:
+            err(hline(key), f"{key} needs closes_at: the echo opens only after the hunt closes")
     learning = _learning_options(hunt, times, hline, err)
 
     raw_inviders = data.get("invider", [])
