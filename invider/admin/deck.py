@@ -125,6 +125,9 @@ def preview(path: Path, token: str | None):
         return render_template(
             "admin/deck.html", errors=deck_messages(e, path), name=path.name, **deck_page()
         ), 400
+    except BaseException:
+        unstash(path)  # nor of one that failed to read
+        raise
     plan = plan_deck(deck)
     db.session.rollback()
     return render_template(
