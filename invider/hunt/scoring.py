@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from invider.hunt.answers import is_correct, normalise_answer  # noqa: F401 (re-exported)
-from invider.hunt.discretion import discreet_players, is_discreet
+from invider.hunt.discretion import discreet_players, discreet_teams, is_discreet, privacy_floor
 from invider.store.database import begin_write
 from invider.store.models import (
     ANSWERING,
@@ -231,13 +231,15 @@ def compute_standings(now: datetime | None = None, live: bool = False) -> Standi
     ]
     summary = {"title": hunt.title if hunt else "", "status": status, "inviders": total}
     bodies = {}
+    teams = _team_rows(hunt, frozen)
     if is_discreet(hunt):
         # Works-council mode: only players who opted in are named; the rest are a count.
-        players, bodies["ranks"], summary["unnamed"] = discreet_players(players)
+        players, bodies["ranks"], summary["unnamed"] = discreet_players(players, total)
+        teams = discreet_teams(teams, privacy_floor())
     return Standings(
         hunt=summary,
         players=players,
-        teams=_team_rows(hunt, frozen),
+        teams=teams,
         frozen=frozen,
         generated_at=now.isoformat(timespec="seconds"),
         _bodies=bodies,
