@@ -188,6 +188,11 @@ HEADER_TIMEOUT = 5
 BODY_TIMEOUT = 20
 #: Open connections per worker; 4 workers hold 4,000 before new ones queue.
 CONNECTIONS = 1000
+#: Requests a worker runs through Flask at once, their bodies read. A request may hold
+#: two database connections (its session, and a rate-limit count committed on its own):
+#: 7 x 2 stays within SQLAlchemy's pool of 15, so requests never wait for each other's
+#: connections (more at once deadlocked the pool). Slow clients never take a place.
+ACTIVE = 7
 
 
 class BodyTooSlow(Exception):
@@ -209,12 +214,15 @@ def _read_all(stream, length: int, deadline: float) -> bytes:
 
 
 def read_body_first(app, limit: int, timeout: float = BODY_TIMEOUT):
-    """Wrap a WSGI app so that it sees only requests whose body has arrived whole.
+    """Wrap a WSGI app so that it sees only requests whose body has arrived whole,
+    at most ACTIVE at once.
 
     A body longer than ``limit`` (Flask's MAX_CONTENT_LENGTH) is left to Flask, which
     refuses it with 413 without reading it; one that takes longer than ``timeout``
     gets 408 and the connection is closed.
     """
+
+    gate = []  # made in the worker, once gevent has patched it
 
     def buffered(environ, start_response):
         try:
@@ -238,7 +246,14 @@ def read_body_first(app, limit: int, timeout: float = BODY_TIMEOUT):
                 return [b"The request is too large.\n"]
             environ["wsgi.input"] = BytesIO(body)
             environ["CONTENT_LENGTH"] = str(len(body))
-        return app(environ, start_response)
+        if not gate:
+            from gevent.lock import BoundedSemaphore
+
+            gate.append(BoundedSemaphore(ACTIVE))
+        # Held while Flask runs the request (its teardown returns the connections), not
+        # while a slow phone reads the response.
+        with gate[0]:
+            return app(environ, start_response)
 
     return buffered
 
