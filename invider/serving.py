@@ -1,21 +1,25 @@
 """What ``invider serve`` does before gunicorn takes over, and gunicorn's settings.
 
 Gunicorn reads this module as its configuration (``--config python:invider.serving``):
-only the names of its settings (``logconfig_dict``, ``access_log_format``) and of its
-server hooks (``when_ready``) are read.
+only the names of its settings (``worker_class``, ``keepalive``, ``post_worker_init``,
+``logconfig_dict``, ``access_log_format`` ...) and of its server hooks (``when_ready``) are
+read.
 """
 
 from __future__ import annotations
 
 import csv
 import ipaddress
+import logging
 import os
+import re
 import socket
 import subprocess
 import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from io import BytesIO
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -178,6 +182,117 @@ def same_address(a: str, b: str) -> bool:
     return a.rstrip("/").lower() == b.rstrip("/").lower()
 
 
+# Slow connections. A sync worker reads each request itself, so eight connections
+# trickling their headers held every worker until gunicorn killed them all. A gevent
+# worker reads every connection in a greenlet of its own: a slow one costs a socket and
+# a little memory, never a worker. Headers must arrive whole within HEADER_TIMEOUT
+# seconds (gevent's worker applies ``keepalive`` to every request's headers), and
+# ``read_body_first`` reads a POST body whole, within BODY_TIMEOUT seconds, before Flask
+# sees the request: a trickling body never holds a database connection or a lock.
+HEADER_TIMEOUT = 5
+BODY_TIMEOUT = 20
+#: Open connections per worker; 4 workers hold 4,000 before new ones queue.
+CONNECTIONS = 1000
+#: Requests a worker runs through Flask at once, their bodies read. A request may hold
+#: two database connections (its session, and a rate-limit count committed on its own):
+#: 7 x 2 stays within SQLAlchemy's pool of 15, so requests never wait for each other's
+#: connections (more at once deadlocked the pool). Slow clients never take a place.
+ACTIVE = 7
+
+
+class BodyTooSlow(Exception):
+    """A request body that did not arrive within BODY_TIMEOUT seconds."""
+
+
+def _read_all(stream, length: int, deadline: float) -> bytes:
+    import gevent
+
+    chunks, left = [], length
+    with gevent.Timeout(max(0.0, deadline - time.monotonic()), BodyTooSlow):
+        while left > 0:
+            chunk = stream.read(min(left, 65536))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_body_first(app, limit: int, timeout: float = BODY_TIMEOUT):
+    """Wrap a WSGI app so that it sees only requests whose body has arrived whole,
+    at most ACTIVE at once.
+
+    A body longer than ``limit`` (Flask's MAX_CONTENT_LENGTH) is left to Flask, which
+    refuses it with 413 without reading it; one that takes longer than ``timeout``
+    gets 408 and the connection is closed.
+    """
+
+    gate = []  # made in the worker, once gevent has patched it
+
+    def buffered(environ, start_response):
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if chunked:
+            length = limit + 1  # read to the end, or one byte past the limit
+        if 0 < length <= limit + chunked:
+            try:
+                body = _read_all(environ["wsgi.input"], length, time.monotonic() + timeout)
+            except BodyTooSlow:
+                start_response(
+                    "408 Request Timeout",
+                    [("Content-Type", "text/plain; charset=utf-8"), ("Connection", "close")],
+                )
+                return [b"The request took too long to arrive.\n"]
+            if len(body) > limit:
+                start_response("413 Payload Too Large", [("Connection", "close")])
+                return [b"The request is too large.\n"]
+            environ["wsgi.input"] = BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
+        if not gate:
+            from gevent.lock import BoundedSemaphore
+
+            gate.append(BoundedSemaphore(ACTIVE))
+        # Held while Flask runs the request (its teardown returns the connections), not
+        # while a slow phone reads the response.
+        with gate[0]:
+            return app(environ, start_response)
+
+    return buffered
+
+
+def post_worker_init(worker) -> None:
+    """Gunicorn hook: read request bodies whole before the app, in every worker."""
+    limit = int(getattr(worker.wsgi, "config", {}).get("MAX_CONTENT_LENGTH") or 1024 * 1024)
+    worker.wsgi = read_body_first(worker.wsgi, limit)
+
+
+worker_class = "gevent"
+worker_connections = CONNECTIONS
+keepalive = HEADER_TIMEOUT
+
+#: A resume link's token in a path: it logs a player in, so no log may hold it.
+_TOKEN_PATH = re.compile(r"(/resume/)[^\s/?\"]+")
+
+
+def redact(text: str) -> str:
+    """Return ``text`` with every resume token replaced by an ellipsis."""
+    return _TOKEN_PATH.sub(r"\1…", text)
+
+
+class RedactTokens(logging.Filter):
+    """A log filter that removes resume tokens from every line (access and errors)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's message without tokens; keep every record."""
+        message = record.getMessage()
+        if "/resume/" in message:
+            record.msg, record.args = redact(message), None
+        return True
+
+
 # Gunicorn settings (read by gunicorn from this module, see the module docstring).
 # Every line gets a timestamp: gunicorn's, the access log's and the app's own loggers'.
 _FORMAT = "%(asctime)s [%(process)d] [%(levelname)s] %(name)s: %(message)s"
@@ -189,16 +304,19 @@ logconfig_dict = {
         "stamped": {"format": _FORMAT, "datefmt": _DATE},
         "access": {"format": "%(asctime)s %(message)s", "datefmt": _DATE},
     },
+    "filters": {"tokens": {"()": RedactTokens}},
     "handlers": {
         "stderr": {
             "class": "logging.StreamHandler",
             "formatter": "stamped",
             "stream": "ext://sys.stderr",
+            "filters": ["tokens"],
         },
         "access": {
             "class": "logging.StreamHandler",
             "formatter": "access",
             "stream": "ext://sys.stdout",
+            "filters": ["tokens"],
         },
     },
     "root": {"level": "INFO", "handlers": ["stderr"]},

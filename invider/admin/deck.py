@@ -135,6 +135,9 @@ def preview(path: Path, token: str | None):
         return render_template(
             "admin/deck.html", errors=deck_messages(e, path), name=path.name, **deck_page()
         ), 400
+    except BaseException:
+        unstash(path)  # nor of one that failed to read
+        raise
     plan = plan_deck(deck)
     db.session.rollback()
     return render_template(
@@ -237,6 +240,21 @@ def public_url() -> str:
     return (current_app.config.get("PUBLIC_URL") or request.url_root).rstrip("/")
 
 
+def off_the_event_loop(function, *args, **kwargs):
+    """Run seconds of drawing in a real thread when the worker is an event loop (gevent).
+
+    The worker's other connections, and its heartbeat to gunicorn, go on meanwhile;
+    elsewhere (tests, the development server) the function simply runs.
+    """
+    try:
+        from gevent import get_hub, monkey
+    except ImportError:
+        return function(*args, **kwargs)
+    if not monkey.is_module_patched("socket"):
+        return function(*args, **kwargs)
+    return get_hub().threadpool.apply(function, args, kwargs)
+
+
 def printables_dir(mono: bool = False) -> Path:
     """Return the folder of rendered printables for the current deck and address.
 
@@ -254,7 +272,7 @@ def printables_dir(mono: bool = False) -> Path:
     if not marker.is_file() or marker.read_text() != printables_stamp(
         deck, public_url(), mono=mono
     ):
-        render_printables(deck, out, public_url(), mono=mono)
+        off_the_event_loop(render_printables, deck, out, public_url(), mono=mono)
     return out
 
 
@@ -286,6 +304,6 @@ def poster_png(key: str):
     if item is None:
         abort(404)
     mono = request.args.get("ink") == "mono"
-    png = render_poster_png(deck, item, public_url(), mono=mono)
+    png = off_the_event_loop(render_poster_png, deck, item, public_url(), mono=mono)
     name = f"{item.number:02d}-{item.key}{'-mono' if mono else ''}.png"
     return send_file(BytesIO(png), mimetype="image/png", as_attachment=True, download_name=name)

@@ -138,6 +138,15 @@ def echo_dates():
                 _("The echo rounds come from echo_rounds in the deck: change them there."), "error"
             )
             return redirect(url_for("admin.dashboard"))
+        if str(e) == "before close":
+            flash(
+                _(
+                    "The echo asks the hunt's questions with their answers: it may only "
+                    "open after the hunt closes. Set the closing time first."
+                ),
+                "error",
+            )
+            return redirect(url_for("admin.dashboard"))
         flash(
             _("Echo dates must be like 2026-03-21 09:00, the opening before the closing."),
             "error",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import and_, or_
 
-from invider.hunt.discretion import is_discreet, top_half
+from invider.hunt.discretion import counts_for_top_half, genuine_finds, is_discreet, top_half
 from invider.hunt.scoring import _frozen_rows, live_rank, public_standings, ranked_ahead
 from invider.store.models import RANKING, RANKING_BACKWARDS, Player, db
 from invider.store.snapshot import deck_snapshot
@@ -39,15 +39,17 @@ def around_me(player: Player | None) -> list[dict] | None:
     if player is None or player.hidden or not is_discreet(hunt):
         return None
     standings = public_standings()
+    inviders = standings.hunt["inviders"]
+    genuine = genuine_finds(inviders)
     total = db.session.execute(
-        db.select(db.func.count(Player.id)).where(Player.hidden.is_(False))
+        db.select(db.func.count(Player.id)).where(Player.hidden.is_(False), Player.found >= genuine)
     ).scalar_one()
     if standings.frozen:
         rank = standings.rank_of(player.id)
         if rank is None:
             return None
         order = cached(_FROZEN_ORDER, lambda: _frozen_rows(hunt.freeze_at))
-        total = len(order)
+        total = sum(1 for row in order if counts_for_top_half(row.found, inviders))
         picked = [(r, order[r - 1]) for r in (rank - 1, rank, rank + 1) if 1 <= r <= len(order)]
         named = set(
             db.session.execute(

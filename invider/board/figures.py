@@ -8,14 +8,16 @@ ETag used by ``/screen.json``.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import func, true
 
 from invider.art.sprites import sprite_colour, sprite_svg
-from invider.board.tallies import Batches, Tally
+from invider.board.tallies import Batches, Tally, published_rate
 from invider.hunt.discretion import is_discreet, privacy_floor
 from invider.hunt.programme import last_stretch, next_wave, wave_counts, woken_wave
 from invider.hunt.scoring import Standings, compute_standings, public_standings
@@ -134,7 +136,7 @@ def progress(hunt: Hunt | None, now: datetime, tally: Tally) -> dict:
     return {
         "players": players if players >= tally.floor else None,
         "finds": tally.finds,
-        "correct_share": round(counted.right / counted.answers, 3) if counted.answers else None,
+        "correct_share": published_rate(counted),
         "over_time": finds_over_time(hunt, now),
     }
 
@@ -159,6 +161,7 @@ def topic_figures(floor: int = 1, tally: Tally | None = None) -> list[dict]:
             .group_by(Invider.topic)
         ).all()
     )
+    public = tally is not None
     if tally is None:
         tally = Tally(floor=1, before=None)
         for row in answer_rows():
@@ -170,13 +173,18 @@ def topic_figures(floor: int = 1, tally: Tally | None = None) -> list[dict]:
         counted = tally.topics.get(topic) or Batches(floor)
         shown = bool(counted.answers) and len(counted.players) >= floor
         reach = round(len(tally.reached.get(topic, ())) / players, 3) if players else 0.0
-        first_try = round(counted.right / counted.answers, 3) if shown else None
+        if public:
+            # The screen: rates in coarse steps, never the counts behind them.
+            first_try = published_rate(counted) if shown else None
+            shown = first_try is not None
+        else:
+            first_try = round(counted.right / counted.answers, 3) if shown else None
         result.append(
             {
                 "topic": topic,
                 "inviders": inviders,
-                "players": len(counted.players) if shown else None,
-                "answers": counted.answers if shown else None,
+                "players": len(counted.players) if shown and not public else None,
+                "answers": counted.answers if shown and not public else None,
                 "shown": shown,
                 "reach": reach,
                 "first_try": first_try,
@@ -268,6 +276,13 @@ def podium_sprites(standings: Standings) -> list[str]:
     return [sprite_svg(f"player-{r['id']}") for r in standings.players[:3]]
 
 
+def tally_key() -> bytes:
+    """Return the key that draws the batch sizes: from the instance secret, so that every
+    worker draws the same and no player can predict them."""
+    secret = str(current_app.secret_key or "").encode()
+    return hmac.new(secret, b"invider.tallies.batches", hashlib.sha256).digest()
+
+
 def slow_figures(
     hunt: Hunt | None, now: datetime, before: datetime | None = None
 ) -> tuple[dict, list[dict]]:
@@ -282,7 +297,7 @@ def slow_figures(
         floor = privacy_floor()
         stored = kept(TALLY)
         if stored is None or (stored.floor, stored.before) != (floor, before):
-            stored = keep(TALLY, Tally(floor=floor, before=before))
+            stored = keep(TALLY, Tally(floor=floor, before=before, key=tally_key()))
         tally = stored.read_new_answers()
         return progress(hunt, now, tally), topic_figures(floor, tally)
 

@@ -64,6 +64,22 @@ INVIDER_FIELDS = (
 )
 INVIDER_KEYS = frozenset(INVIDER_FIELDS)
 TOP_KEYS = {"hunt", "invider"}
+#: Limits far beyond any real hunt (the sample deck: 16 inviders, facts of 285
+#: characters), so that no deck that passes validation can slow a page down or fail
+#: to print: every page, poster and sheet stays within its time with these.
+MAX_INVIDERS = 200
+MAX_LENGTH = {
+    "title": 120,
+    "question": 300,
+    "fact": 1000,
+    "topic": 80,
+    "location": 200,
+    "answer": 150,
+    "choices": 150,
+    "accept": 150,
+    "teams": 60,
+}
+MAX_ITEMS = {"teams": 50, "accept": 20}
 
 
 @dataclass
@@ -210,6 +226,13 @@ def validate_deck(data: dict, name: str, lines: KeyLines) -> Deck:
     for (k1, v1), (k2, v2) in zip(present, present[1:], strict=False):
         if v1 >= v2:
             err(hline(k2), N_("%(key)s must come after %(before)s"), key=k2, before=k1)
+    for key in ("echo_opens_at", "echo_closes_at"):
+        if times[key] is not None and times["closes_at"] is None:
+            err(
+                hline(key),
+                N_("%(key)s needs closes_at: the echo opens only after the hunt closes"),
+                key=key,
+            )
     learning = _learning_options(hunt, times, hline, err)
     programme = programme_options(hunt, times, lines, hline, err)
     wave_names = {w["name"].casefold(): w["name"] for w in programme["waves"]}
@@ -221,6 +244,11 @@ def validate_deck(data: dict, name: str, lines: KeyLines) -> Deck:
     elif not all(isinstance(item, dict) for item in raw_inviders):
         err(lines.of("", 0, "invider"), N_("invider must be [[invider]] tables, not values"))
         raw_inviders = []
+    if len(raw_inviders) > MAX_INVIDERS:
+        err(
+            lines.of("invider", MAX_INVIDERS),
+            f"the deck has {len(raw_inviders)} inviders; at most {MAX_INVIDERS}",
+        )
     inviders, seen = [], {}
     for index, item in enumerate(raw_inviders):
         line = lambda key=None, i=index: place(lines.of("invider", i, key))  # noqa: E731
@@ -423,7 +451,14 @@ def _text(table, key, line, err, required=False) -> str | None:
     if not value.strip():
         err(line(key), N_("%(key)s must not be empty"), key=key)
         return None
+    _check_length(key, value.strip(), line, err)
     return value.strip()
+
+
+def _check_length(key: str, text: str, line, err) -> None:
+    limit = MAX_LENGTH.get(key)
+    if limit and len(text) > limit:
+        err(line(key), f"{key} is {len(text):,} characters long; at most {limit:,}")
 
 
 def _text_list(table, key, line, err) -> list[str] | None:
@@ -433,6 +468,10 @@ def _text_list(table, key, line, err) -> list[str] | None:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         err(line(key), N_('%(key)s must be a list of non-empty texts, like ["a", "b"]'), key=key)
         return []
+    if len(value) > MAX_ITEMS.get(key, len(value)):
+        err(line(key), f"{key} lists {len(value)} texts; at most {MAX_ITEMS[key]}")
+    for text in value:
+        _check_length(key, text.strip(), line, err)
     return [v.strip() for v in value]
 
 

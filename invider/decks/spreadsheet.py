@@ -9,6 +9,7 @@ its cell and worded in a spreadsheet's terms:
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -43,6 +44,14 @@ from invider.decks.sheet_places import Cells, in_sheet_terms
 MAX_UNZIPPED = 30 * 1024 * 1024  # a deck is kilobytes; more is a zip bomb, not a deck
 #: Characters of a CSV file the sniffer reads to tell its delimiter: the first rows.
 CSV_SAMPLE = 16 * 1024
+#: How far a sheet is read: a deck has at most reading.MAX_INVIDERS rows of inviders
+#: (plus headings, a help row and some blank ones) and a few dozen columns. Anything
+#: beyond is refused, named, and never built: openpyxl builds every cell up to the
+#: farthest one, and one stray cell at A1000000 took a worker to 2.9 GB.
+MAX_SHEET_ROWS = 1000
+MAX_SHEET_COLUMNS = 50
+#: The longest CSV field read (csv's own limit, 131,072, raised an uncaught error).
+MAX_CSV_FIELD = 100_000
 
 
 def _names(column: Column) -> set[str]:
@@ -102,7 +111,12 @@ def xlsx_sheets(raw: bytes, name: str) -> list[Grid]:
                 raise _refused(name, N_("the workbook is too large to be a deck"))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about Excel features it skips
-            book = load_workbook(io.BytesIO(raw), data_only=True)
+            # Read-only mode streams rows instead of building the whole grid.
+            book = load_workbook(io.BytesIO(raw), data_only=True, read_only=True)
+            try:
+                return [_bounded(ws.title, ws.iter_rows(values_only=True), name) for ws in book]
+            finally:
+                book.close()
     except DeckError:
         raise
     except Exception:  # a broken zip, an .xls or .ods renamed: all mean the same to organisers
@@ -110,14 +124,51 @@ def xlsx_sheets(raw: bytes, name: str) -> list[Grid]:
             name,
             N_("not an Excel workbook (.xlsx); save it as .xlsx or .csv and upload it again"),
         ) from None
-    return [
-        Grid(ws.title, [tuple(r) for r in ws.iter_rows(values_only=True)]) for ws in book.worksheets
-    ]
+
+
+def _bounded(title: str, rows, name: str) -> Grid:
+    """Keep at most MAX_SHEET_ROWS rows of MAX_SHEET_COLUMNS cells; refuse a sheet with more.
+
+    Rows arrive one at a time (a stray far cell costs one row, not the rectangle),
+    and reading stops at the first filled cell beyond the limits, whatever the sheet
+    declares its size to be.
+    """
+    from openpyxl.utils import get_column_letter
+
+    kept = []
+    for number, row in enumerate(rows, start=1):
+        beyond = next((i for i in range(MAX_SHEET_COLUMNS, len(row)) if _filled(row[i])), None)
+        if number > MAX_SHEET_ROWS and any(_filled(v) for v in row[:MAX_SHEET_COLUMNS]):
+            beyond = next(i for i, v in enumerate(row) if _filled(v))
+        if beyond is not None:
+            cell = f"{get_column_letter(beyond + 1)}{number}"
+            raise DeckError(
+                [
+                    f"{name}: sheet {title!r} has a cell at {cell}, beyond what a deck may "
+                    f"use (rows 1 to {MAX_SHEET_ROWS}, columns A to "
+                    f"{get_column_letter(MAX_SHEET_COLUMNS)}); delete the rows and columns "
+                    "past the deck and upload it again"
+                ]
+            )
+        if number <= MAX_SHEET_ROWS:
+            kept.append(tuple(row[:MAX_SHEET_COLUMNS]))
+    while kept and not any(_filled(v) for v in kept[-1]):
+        kept.pop()  # trailing blank rows, as a sheet declared larger than it is gives
+    return Grid(title, kept)
+
+
+def _filled(value) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
 
 
 def csv_sheet(raw: bytes, name: str) -> Grid:
-    """Return a CSV file as one sheet: UTF-8 (with or without BOM) or Windows-1252."""
-    for encoding in ("utf-8-sig", "cp1252"):
+    """Return a CSV file as one sheet: UTF-8 (with or without BOM), UTF-16 with its BOM
+    (Excel's "Unicode text") or Windows-1252."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encodings = ("utf-16",)
+    else:
+        encodings = ("utf-8-sig", "cp1252")
+    for encoding in encodings:
         try:
             text = raw.decode(encoding)
             break
@@ -125,6 +176,10 @@ def csv_sheet(raw: bytes, name: str) -> Grid:
             continue
     else:
         raise _refused(name, N_("not text in UTF-8 or Windows-1252; save it as CSV UTF-8"))
+    if "\x00" in text:
+        raise DeckError(
+            [f"{name}: the file holds NUL characters, so it is not CSV text; save it as CSV UTF-8"]
+        )
     # French spreadsheets write ";", others ",", some tabs: the sniffer tells from the
     # first rows. Only its delimiter is kept: its guesses about quoting, from a sample
     # without doubled quotes, would misread a later row that has some.
@@ -132,7 +187,20 @@ def csv_sheet(raw: bytes, name: str) -> Grid:
         delimiter = csv.Sniffer().sniff(text[:CSV_SAMPLE], delimiters=";,\t").delimiter
     except csv.Error:  # one column, or no row it can tell from: any delimiter reads it
         delimiter = ","
-    rows = [tuple(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    limit = csv.field_size_limit()
+    try:
+        csv.field_size_limit(MAX_CSV_FIELD)
+        rows = _bounded(name, reader, name).rows
+    except csv.Error:
+        raise DeckError(
+            [
+                f"{name}, row {reader.line_num}: a field is longer than {MAX_CSV_FIELD:,} "
+                "characters, far more than any deck text; check the quotes in that row"
+            ]
+        ) from None
+    finally:
+        csv.field_size_limit(limit)
     return Grid(name, rows)
 
 

@@ -14,6 +14,22 @@ def is_discreet(hunt: Hunt | None) -> bool:
     return hunt is not None and hunt.standings == "discreet"
 
 
+#: Finds a player needs to count towards "top half": a phone that joins throwaway players
+#: who do little cannot stretch the half that is named.
+GENUINE_FINDS = 3
+
+
+def genuine_finds(inviders: int) -> int:
+    """Return the finds that make a player count for "top half": one per five posters,
+    from one to GENUINE_FINDS (a small deck asks less)."""
+    return min(GENUINE_FINDS, max(1, inviders // 5))
+
+
+def counts_for_top_half(found: int, inviders: int) -> bool:
+    """Tell whether a player with ``found`` finds counts in the "top half" total."""
+    return found >= genuine_finds(inviders)
+
+
 def top_half(rank: int, total: int) -> bool:
     """Tell whether ``rank`` is in the top half of ``total`` players (the middle one included).
 
@@ -22,9 +38,10 @@ def top_half(rank: int, total: int) -> bool:
     return rank <= (total + 1) // 2
 
 
-def discreet_players(players: list[dict]) -> tuple[list[dict], dict[int, int], int]:
+def discreet_players(players: list[dict], inviders: int) -> tuple[list[dict], dict[int, int], int]:
     """Keep the ranked rows of players who chose to appear by name, in the top half.
 
+    The half is counted over the players who found at least GENUINE_FINDS posters.
     Returns those rows (each keeps its rank among everyone), every player's rank by id
     (for their own page, never published) and how many players are left unnamed.
     """
@@ -32,8 +49,16 @@ def discreet_players(players: list[dict]) -> tuple[list[dict], dict[int, int], i
         db.session.execute(db.select(Player.id).where(Player.show_name.is_(True))).scalars()
     )
     ranks = {row["id"]: row["rank"] for row in players}
-    shown = [row for row in players if row["id"] in named and top_half(row["rank"], len(players))]
+    total = sum(1 for row in players if counts_for_top_half(row["found"], inviders))
+    shown = [row for row in players if row["id"] in named and top_half(row["rank"], total)]
     return shown, ranks, len(players) - len(shown)
+
+
+def discreet_teams(teams: list[dict], floor: int) -> list[dict]:
+    """Keep the teams of at least ``floor`` players, ranked anew: a smaller team's score
+    would be its few members' scores."""
+    kept = [team for team in teams if team["players"] >= floor]
+    return [{**team, "rank": rank} for rank, team in enumerate(kept, start=1)]
 
 
 def show_name(player: Player) -> None:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from invider.hunt.moderation import audit
 from invider.store.database import begin_write
-from invider.store.models import Hunt, db, utcnow
+from invider.store.models import Hunt, db, schedule_status, utcnow
 
 #: Without dates in the deck, the echo opens a week after the close, for a week
 #: (a review a few days to a week later suits a one-week horizon: Cepeda et al. 2008).
@@ -90,6 +90,10 @@ def echo_status(hunt: Hunt | None, now: datetime | None = None) -> str:
     if not echo_rounds(hunt):
         return "unscheduled"
     now = now or utcnow()
+    # The echo asks about every poster, with its right answer after: while the hunt
+    # still takes answers (a close moved later, a hunt reopened), it waits.
+    if schedule_status(hunt, now) != "closed":
+        return "scheduled"
     if open_round(hunt, now) is not None:
         return "open"
     if next_round(hunt, now) is not None:
@@ -102,8 +106,10 @@ def set_echo_window(
 ) -> Hunt:
     """Change when the echo opens and closes (None: the default); raise ValueError if reversed.
 
-    The change is in the audit log; reloading the deck puts the deck's own dates back. A
-    deck with ``echo_rounds`` keeps its rounds: ValueError("rounds").
+    ``ValueError("before close")`` when the echo would open (or close) before the hunt
+    closes, or the hunt has no closing time to come after; a deck with ``echo_rounds``
+    keeps its rounds: ``ValueError("rounds")``. The change is in the audit log; reloading
+    the deck puts the deck's own dates back.
     """
     if opens_at is not None and closes_at is not None and opens_at >= closes_at:
         raise ValueError("order")
@@ -112,6 +118,11 @@ def set_echo_window(
     if hunt.echo_rounds:
         db.session.rollback()
         raise ValueError("rounds")
+    closed = hunt.status_override == "closed"
+    for when in (opens_at, closes_at):
+        if when is not None and not closed and (hunt.closes_at is None or when < hunt.closes_at):
+            db.session.rollback()
+            raise ValueError("before close")
     hunt.echo_opens_at, hunt.echo_closes_at = opens_at, closes_at
     audit(
         actor,

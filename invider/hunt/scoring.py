@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,7 +15,7 @@ from sqlalchemy import Row, and_, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from invider.hunt.answers import is_correct
-from invider.hunt.discretion import discreet_players, is_discreet
+from invider.hunt.discretion import discreet_players, discreet_teams, is_discreet, privacy_floor
 from invider.hunt.messages import active_messages
 from invider.store.database import begin_write
 from invider.store.models import (
@@ -105,11 +106,15 @@ class Recorded(NamedTuple):
 
 def answer_points(judged, correct: bool, confidence: str | None) -> int:
     """Return the points an answer earns: the question's when right, or, when the deck
-    rewards calibrated confidence, that share of them the player's confidence gives."""
+    rewards calibrated confidence, that share of them the player's confidence gives.
+
+    The share is rounded half up (5 x 0.5 gives 3, 3 x 1.5 gives 5), and a right answer
+    is worth at least one point: it always moves the player up, never only their time.
+    """
     if not correct:
         return 0
     if judged.confidence_points and confidence in CONFIDENCE_POINTS:
-        return round(judged.points * CONFIDENCE_POINTS[confidence])
+        return max(1, math.floor(judged.points * CONFIDENCE_POINTS[confidence] + 0.5))
     return judged.points
 
 
@@ -273,13 +278,15 @@ def compute_standings(now: datetime | None = None, live: bool = False) -> Standi
         "messages": active_messages(now),
     }
     bodies = {}
+    teams = _team_rows(hunt, frozen)
     if is_discreet(hunt):
         # Works-council mode: only players who opted in are named; the rest are a count.
-        players, bodies["ranks"], summary["unnamed"] = discreet_players(players)
+        players, bodies["ranks"], summary["unnamed"] = discreet_players(players, total)
+        teams = discreet_teams(teams, privacy_floor())
     return Standings(
         hunt=summary,
         players=players,
-        teams=_team_rows(hunt, frozen),
+        teams=teams,
         frozen=frozen,
         generated_at=now.isoformat(timespec="seconds"),
         _bodies=bodies,

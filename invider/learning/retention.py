@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 from datetime import datetime, timedelta
+from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import func, update
 
 from invider.hunt.discretion import is_discreet
@@ -11,8 +15,20 @@ from invider.hunt.moderation import anonymise_players, scrub_free_space
 from invider.hunt.schedule import echo_window
 from invider.learning.kits import compute_kits
 from invider.learning.topics import compute_learning
+from invider.store.backup import delete_backups
 from invider.store.database import begin_write
-from invider.store.models import Account, Answer, EchoAnswer, Hunt, Player, db, utcnow
+from invider.store.models import (
+    Account,
+    Answer,
+    AuditEntry,
+    EchoAnswer,
+    Hunt,
+    Invider,
+    Player,
+    RateCount,
+    db,
+    utcnow,
+)
 
 #: In discreet mode without ``retention_days``, per-person data is kept this long.
 DISCREET_RETENTION_DAYS = 30
@@ -99,11 +115,27 @@ def apply_retention(floor: int, actor: str = "retention", force: bool = False) -
         update(Player).values(resume_token=None, session_secret="", join_key=None, show_name=False)
     )
     db.session.execute(update(Answer).values(confidence=None))
+    # A typed answer is free text ("Carol says 133"): only whether it was right stays.
+    typed = [i.id for i in db.session.execute(db.select(Invider)).scalars() if i.typed]
+    db.session.execute(update(Answer).where(Answer.invider_id.in_(typed)).values(given=""))
     db.session.execute(db.delete(EchoAnswer))
     # The link from company accounts to players: afterwards nobody can be traced back.
     db.session.execute(db.delete(Account))
+    # Rate-limit counts name addresses (hashed) and devices; none is needed any more.
+    db.session.execute(db.delete(RateCount))
+    # The audit log names players in renames and hidings: keep what was done, not to whom.
+    db.session.execute(
+        update(AuditEntry).where(AuditEntry.action.like("player.%")).values(detail="")
+    )
+    # ...and organisers by their device, not by their address ("organiser #ab12 (10.0.0.7)").
+    for entry in db.session.execute(db.select(AuditEntry)).scalars():
+        entry.actor = re.sub(r" \([^()]*\)$", "", entry.actor)
     hunt.retained_figures = kept
     hunt.retention_done_at = utcnow()
     db.session.commit()
     scrub_free_space()
+    # The copies kept before a reset hold every earlier name; uploads wait for nobody now.
+    instance = Path(current_app.instance_path)
+    delete_backups(instance / "backups")
+    shutil.rmtree(instance / "deck-uploads", ignore_errors=True)
     return True

@@ -231,3 +231,18 @@ def backup_files(folder: Path) -> list[BackupFile]:
             )
         )
     return sorted(found, key=lambda b: b.taken_at, reverse=True)
+
+
+def delete_backups(folder: Path) -> int:
+    """Delete every backup in ``folder`` (at retention: they hold the names); return how many.
+
+    A copy left by an interrupted backup (``.partial``) goes too.
+    """
+    folder, count = Path(folder), 0
+    if not folder.is_dir():
+        return 0
+    for path in folder.iterdir():
+        if path.is_file():
+            path.unlink(missing_ok=True)
+            count += 1
+    return count

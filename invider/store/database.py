@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
+
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -14,6 +17,21 @@ SYNCHRONOUS = ("NORMAL", "FULL")
 #: never fills a small disk; checkpoints run every 256 pages (1 MiB) written.
 WAL_SIZE_LIMIT = 4 * 1024 * 1024
 WAL_CHECKPOINT_PAGES = 256
+#: How long a writer waits for SQLite's write lock before "database is locked".
+BUSY_SECONDS = 5.0
+#: Under an event loop (gevent workers), SQLite's own wait sleeps in C, holding every
+#: greenlet of the worker, the lock's holder among them: it waits this long at most,
+#: and BEGIN IMMEDIATE is retried with sleeps that let the other greenlets run.
+COOPERATIVE_BUSY_MS = 20
+
+
+def cooperative() -> bool:
+    """Tell whether this process runs greenlets (gevent has patched its sockets)."""
+    try:
+        from gevent import monkey
+    except ImportError:
+        return False
+    return monkey.is_module_patched("socket")
 
 
 #: The extra of ``pip install 'invider[...]'`` that brings each optional driver.
@@ -81,7 +99,8 @@ def init_app(app: Flask) -> None:
         """
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA busy_timeout = 5000")
+        busy = COOPERATIVE_BUSY_MS if cooperative() else int(BUSY_SECONDS * 1000)
+        cursor.execute(f"PRAGMA busy_timeout = {busy}")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute(f"PRAGMA synchronous = {synchronous}")
         cursor.execute("PRAGMA foreign_keys = ON")
@@ -100,7 +119,28 @@ def _sqlite_begin(conn) -> None:
     write lock instead.
     """
     immediate = conn.get_execution_options().get("immediate")
-    conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    driver = conn.connection.driver_connection
+    if not immediate:
+        driver.execute("BEGIN")
+    elif not cooperative():
+        driver.execute("BEGIN IMMEDIATE")
+    else:
+        _begin_immediate_cooperatively(driver)
+
+
+def _begin_immediate_cooperatively(driver) -> None:
+    """Take the write lock, sleeping between tries so the greenlet holding it can finish."""
+    deadline = time.monotonic() + BUSY_SECONDS
+    pause = 0.001
+    while True:
+        try:
+            driver.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+        time.sleep(pause)  # gevent's sleep: the other greenlets run meanwhile
+        pause = min(pause * 2, 0.02)
 
 
 def begin_write() -> None:

@@ -13,6 +13,8 @@ few seconds, so counting returns to Redis by itself once it is back.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import math
 import time
@@ -23,6 +25,20 @@ from sqlalchemy import bindparam, func, select
 from invider.store.models import RateCount, db
 
 log = logging.getLogger(__name__)
+
+
+def stored_key(key: str) -> str:
+    """Return the key as stored: an address in it (``join:ip:…``) hashed with the secret.
+
+    Counts need only tell addresses apart, so no IP address is ever written down.
+    """
+    head, sep, address = key.partition(":ip:")
+    if not sep:
+        return key
+    secret = str(current_app.secret_key or "").encode()
+    digest = hmac.new(secret, address.encode(), hashlib.sha256).hexdigest()[:32]
+    return f"{head}:ip:{digest}"
+
 
 #: Seconds to wait for Redis to connect or answer: a phone must not notice an outage.
 REDIS_TIMEOUT = 0.25
@@ -127,6 +143,12 @@ def _database_counts(keys: list[str], windows: tuple[int, int]) -> dict[tuple[st
 
 def _counts(keys: list[str], windows: tuple[int, int]) -> dict[tuple[str, int], int]:
     """Return the counts of ``keys`` in ``windows``, in one round trip."""
+    stored = {stored_key(key): key for key in keys}
+    counts = _stored_counts(list(stored), windows)
+    return {(stored[key], window): count for (key, window), count in counts.items()}
+
+
+def _stored_counts(keys: list[str], windows: tuple[int, int]) -> dict[tuple[str, int], int]:
     if not counted_in_database():
         names = [(key, w) for key in keys for w in windows]
         try:
@@ -166,6 +188,7 @@ def _database_add(key: str, window: int, delta: int) -> int:
 
 def _add(key: str, window: int, period: int, delta: int) -> int:
     """Add ``delta`` to the counter of ``key`` in ``window``; return its new value."""
+    key = stored_key(key)
     if not counted_in_database():
         name = _redis_key(key, window)
         try:

@@ -24,6 +24,17 @@ HEADERS = {
 
 
 HTTPS_HEADERS = {**HEADERS, "Strict-Transport-Security": "max-age=31536000"}
+#: Endpoints whose pages are about one player: sent with ``Cache-Control: no-store``.
+PERSONAL_PAGES = frozenset(
+    {
+        "play.me",
+        "play.new_resume_link",
+        "play.resume",
+        "play.scan",
+        "play.answer",
+        "echo.echo",
+    }
+)
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -51,6 +62,10 @@ def add_security_headers(response: Response) -> Response:
     headers = HTTPS_HEADERS if request.is_secure else HEADERS
     # No view sets these: add them without searching the headers for each first.
     response.headers.extend(headers.items())
+    # These pages say who is playing (the collection, a resume link and its QR code, a
+    # result, the echo): no browser or proxy may keep them.
+    if request.endpoint in PERSONAL_PAGES:
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -261,23 +261,23 @@ def test_batches_need_distinct_players():
     assert counted([1, 2, 3, 4, 5, 1, 2], 1) == 7
 
 
-def test_one_answer_never_moves_the_public_share(app, client):
-    """The attack from the issue: read the share before and after one find."""
+def test_the_public_share_waits_for_two_floors_and_moves_in_coarse_steps(app, client):
+    """Read the share after every answer: never a value one answer could explain."""
     app.config["PRIVACY_FLOOR"] = 3
-    phones = [player(app, f"P{i}") for i in range(5)]
+    phones = [player(app, f"P{i}") for i in range(24)]
     share = lambda: client.get("/screen.json").get_json()["progress"]["correct_share"]  # noqa: E731
-    phones[0].answer("launch", choice="July 2015")
-    phones[1].answer("launch", choice="March 2016")
-    assert share() is None  # two players: below the floor, nothing to read
-    phones[2].answer("launch", choice="July 2015")
-    assert share() == 0.667  # the first batch of three players
-    phones[3].answer("launch", choice="March 2016")  # one more, wrong: nothing moves
-    assert share() == 0.667
-    phones[3].answer("partners", choice="72")  # the same player again: still no batch
-    assert share() == 0.667
-    phones[4].answer("launch", choice="July 2015")
-    phones[0].answer("partners", choice="72")  # three distinct players: a new batch
-    assert share() == 0.714  # (2 + 3) right out of 3 + 4 answers
+    seen = []
+    for n, phone in enumerate(phones):
+        phone.answer("launch", choice="July 2015" if n % 3 else "March 2016")
+        seen.append(share())
+    assert seen[:11] == [None] * 11, seen  # fewer than four floors of answers: nothing
+    # 24 players close batches (of three to six each) of at least 12 answers in all.
+    shown = [s for s in seen if s is not None]
+    assert shown, seen
+    # At most 24 answers: 2 x floor 3 / 24 gives steps of a quarter at the finest.
+    assert all(s * 4 == int(s * 4) for s in shown), seen
+    data = client.get("/screen.json").get_json()
+    assert all(t["answers"] is None and t["players"] is None for t in data["topics"])
 
 
 def test_below_the_floor_topics_and_players_publish_no_counts(app, client, played):
@@ -300,7 +300,8 @@ def test_screen_hides_topic_rates_below_the_privacy_floor(app, client, played):
     # its reach but not its rate, and is neither best nor worst.
     app.config["PRIVACY_FLOOR"] = 3
     topics = {t["topic"]: t for t in client.get("/screen.json").get_json()["topics"]}
-    assert topics["Partners"]["shown"] and topics["Partners"]["first_try"] == 0.667
+    # A rate needs two floors of answers (six): three answers of Partners are too few.
+    assert not topics["Partners"]["shown"] and topics["Partners"]["first_try"] is None
     assert not topics["Store"]["shown"] and topics["Store"]["first_try"] is None
     assert topics["Store"]["reach"] == 0.5
     assert not topics["Store"]["worst"] and not topics["Partners"]["best"]
@@ -398,6 +399,7 @@ def test_reveal_topics_split_any_ranking():
 
 def test_the_running_tally_counts_as_a_fresh_count_would(app, client):
     """The screen reads only new answers each time; the figures equal a count from scratch."""
+    from invider.board.figures import tally_key
     from invider.board.tallies import Tally
     from invider.hunt.discretion import privacy_floor
 
@@ -410,7 +412,7 @@ def test_the_running_tally_counts_as_a_fresh_count_would(app, client):
             phone.answer(key, **{field: given if n % 3 else "nope" if key == "services" else given})
         shown = client.get("/screen.json").get_json()
         with app.app_context():
-            fresh = Tally(floor=privacy_floor(), before=None).read_new_answers()
+            fresh = Tally(privacy_floor(), None, tally_key()).read_new_answers()
             expected = {t["topic"]: t for t in topic_figures(privacy_floor(), fresh)}
         assert shown["progress"]["finds"] == fresh.finds
         for topic in shown["topics"]:

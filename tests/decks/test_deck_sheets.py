@@ -432,3 +432,30 @@ def test_a_csv_is_read_with_its_own_delimiter_whatever_its_cells_hold(tmp_path, 
         ["July 2015", "May; 2014"],
         fact,
     )
+
+
+def stray(cell: str):
+    def change(sheet, book):
+        sheet[cell] = "x"
+
+    return change
+
+
+@pytest.mark.parametrize("cell", ["A1000000", "XFD3", "AY2", "B1001"])
+def test_invider_load_refuses_a_sheet_past_the_deck_limits_naming_the_cell(
+    app, runner, tmp_path, cell
+):
+    before = database_rows(app)
+    path = small_workbook(tmp_path, stray(cell))
+    result = runner.invoke(args=["load", str(path)])
+    assert result.exit_code == 2
+    assert f"deck.xlsx: sheet 'Inviders' has a cell at {cell}, beyond what a deck may use" in (
+        result.stderr
+    )
+    assert database_rows(app) == before
+
+
+def test_a_sheet_filled_up_to_the_limits_is_read(tmp_path):
+    """The limits cut nothing a deck may hold: a cell in the last row and column is fine."""
+    path = small_workbook(tmp_path, stray("AX1000"))
+    assert [i.key for i in read_any_deck(path).inviders] == ["launch", "services", "partners"]

@@ -161,3 +161,24 @@ def test_rewarding_confidence_needs_the_question_asked(tmp_path):
         read_deck(deck)
     line = deck.read_text().split("\n").index("confidence_points = true") + 1
     assert refused.value.messages == [f"{deck}:{line}: confidence_points needs confidence = true"]
+
+
+@pytest.mark.cache_seconds(0)  # the deck is reloaded just before the answers
+@pytest.mark.parametrize(
+    ("points", "confidence", "earned"),
+    [(1, "guess", 1), (3, "guess", 2), (5, "guess", 3), (3, "sure", 5), (1, "sure", 2)],
+)
+def test_confidence_points_round_half_up_and_a_right_answer_earns_one(
+    app, play, tmp_path, points, confidence, earned
+):
+    deck = tmp_path / "points.toml"
+    deck.write_text(
+        SMALL_DECK.replace("points = 10\n", f"points = {points}\nconfidence_points = true\n", 1)
+    )
+    with app.app_context():
+        load_deck(read_deck(deck))
+    play.join("Alice", "Red")
+    page = play.answer("launch", choice="July 2015", confidence=confidence)
+    assert f"+{earned} point" in page.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.execute(db.select(Player.score)).scalar_one() == earned

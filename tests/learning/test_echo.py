@@ -5,14 +5,15 @@ from __future__ import annotations
 import html
 import json
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from babel.dates import format_datetime
-from conftest import csrf_token
+from conftest import SMALL_DECK, csrf_token
 from qr_codes import decode_svg_qr
 
+from invider.decks.reading import DeckError, read_deck
 from invider.hunt.schedule import echo_window
 from invider.store.models import EchoAnswer, Hunt, Player, db, utcnow
 
@@ -260,7 +261,14 @@ def test_learning_figures_below_the_privacy_floor_are_not_shown(alice, app, clie
     assert csv.lstrip("\ufeff").splitlines()[1:] == ["Partners,1,,,,,,,", "Store,2,,,,,,,"]
 
 
+def close_at(app, when: datetime) -> None:
+    with app.app_context():
+        Hunt.current().closes_at = when
+        db.session.commit()
+
+
 def test_the_control_room_edits_the_echo_dates_in_the_office_time_zone(app, admin_client):
+    close_at(app, datetime(2030, 3, 14, 17, tzinfo=UTC))
     token = csrf_token(admin_client, "/admin/")
     dates = {"echo_opens_at": "2030-03-21T09:00", "echo_closes_at": "2030-03-28T18:00"}
     response = admin_client.post("/admin/echo", data={"csrf_token": token, **dates})
@@ -294,6 +302,38 @@ def test_bad_echo_dates_get_a_message_and_change_nothing(app, admin_client, date
     assert "the opening before the closing" in page
     with app.app_context():
         assert Hunt.current().echo_opens_at is None
+
+
+@pytest.mark.parametrize("closes", [None, datetime(2030, 3, 22, 17, tzinfo=UTC)])
+def test_echo_dates_before_the_close_are_refused_on_the_dashboard(app, admin_client, closes):
+    close_at(app, closes)
+    token = csrf_token(admin_client, "/admin/")
+    dates = {"echo_opens_at": "2030-03-21T09:00", "echo_closes_at": "2030-03-28T18:00"}
+    admin_client.post("/admin/echo", data={"csrf_token": token, **dates})
+    page = html.unescape(admin_client.get("/admin/").get_data(as_text=True))
+    assert "it may only open after the hunt closes" in page
+    with app.app_context():
+        assert Hunt.current().echo_opens_at is None
+
+
+def test_the_echo_waits_while_the_hunt_still_takes_answers(app, alice):
+    """A close moved later than the echo's opening: the echo waits for the close."""
+    schedule_echo(app, *OPEN, status_override=None)
+    page = alice.client.get("/echo").get_data(as_text=True)
+    assert "The echo opens on" in page and 'name="choice"' not in page
+
+
+@pytest.mark.parametrize("key", ["echo_opens_at", "echo_closes_at"])
+def test_a_deck_with_echo_dates_but_no_close_is_refused(tmp_path, key):
+    deck = tmp_path / "deck.toml"
+    deck.write_text(
+        SMALL_DECK.replace("points = 10\n", f"points = 10\n{key} = 2030-03-21T09:00:00+01:00\n")
+    )
+    with pytest.raises(DeckError) as e:
+        read_deck(deck)
+    assert e.value.messages == [
+        f"{deck}:6: {key} needs closes_at: the echo opens only after the hunt closes"
+    ]
 
 
 def test_empty_echo_dates_go_back_to_a_week_after_the_close(app, admin_client):

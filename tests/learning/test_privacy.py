@@ -42,14 +42,14 @@ def join(app, name: str, show: bool) -> Actions:
 @pytest.mark.cache_seconds(0)
 def test_public_standings_name_only_players_who_opted_in(discreet):
     alice, bob = join(discreet, "Alice", True), join(discreet, "Bobbie", False)
-    join(discreet, "Chloe", False)
+    join(discreet, "Chloe", False).answer("partners", choice="12")
     alice.answer("launch", choice="July 2015")
     bob.answer("services", answer="133")  # Bob leads, unnamed
     viewer = discreet.test_client()
     body = json.loads(viewer.get("/leaderboard.json").data)
     assert [(p["rank"], p["name"]) for p in body["players"]] == [(2, "Alice")]
     assert body["hunt"]["unnamed"] == 2
-    assert body["teams"][0]["players"] == 3
+    assert body["teams"] == []  # a team of three, below the floor of five: no score
     for path in ("/leaderboard.json", "/leaderboard", "/screen", "/screen.json"):
         assert "Bobbie" not in viewer.get(path).get_data(as_text=True), path
     page = html.unescape(viewer.get("/leaderboard").get_data(as_text=True))
@@ -73,7 +73,8 @@ def around_me(client) -> list[tuple[str, str, str]]:
 
 
 def five_players(app) -> dict[str, Actions]:
-    """Ana 40, Ben 30 (not named), Cleo 20, Dan 10, Eve 0: all but Ben opted in."""
+    """Ana 40, Ben 30 (not named), Cleo 20, Dan 10, Eve 0 (one wrong answer): all but Ben
+    opted in."""
     phones = {name: join(app, name, name != "Ben") for name in ("Ana", "Ben", "Cleo", "Dan", "Eve")}
     plays = {
         "Ana": ["launch", "services", "partners"],
@@ -86,6 +87,7 @@ def five_players(app) -> dict[str, Actions]:
     for name, keys in plays.items():
         for key in keys:
             phones[name].answer(key, **right[key])
+    phones["Eve"].answer("partners", choice="12")
     return phones
 
 
@@ -290,3 +292,18 @@ def test_the_dashboard_shows_the_retention_date_and_never_runs_it(discreet, admi
 def test_the_dashboard_says_when_there_is_no_retention_date(app, admin_client):
     page = html.unescape(admin_client.get("/admin/").get_data(as_text=True))
     assert "No retention date: set retention_days in the deck" in page
+
+
+@pytest.mark.cache_seconds(0)
+def test_throwaway_players_stretch_neither_the_named_half_nor_the_team_table(discreet):
+    """One phone joins eight players who do nothing: the named half stays where it was."""
+    phones = five_players(discreet)
+    before = json.loads(discreet.test_client().get("/leaderboard.json").data)
+    for n in range(8):
+        join(discreet, f"Throwaway {n}", True)
+    after = json.loads(discreet.test_client().get("/leaderboard.json").data)
+    assert [(p["rank"], p["name"]) for p in after["players"]] == [(1, "Ana"), (3, "Cleo")]
+    assert after["players"] == before["players"]
+    assert ("4", "a player", "10") in around_me(phones["Cleo"].client)  # Dan still unnamed
+    # Thirteen players in Red now, above the floor: the team shows, and its score.
+    assert [(t["name"], t["players"]) for t in after["teams"]] == [("Red", 13)]

@@ -7,7 +7,7 @@ import hashlib
 import shutil
 import subprocess
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -31,6 +31,7 @@ from invider.printing.posters import (
     render_poster_png,
     render_printables,
 )
+from invider.store.models import Hunt, db
 
 # Slow (PDFs rendered and read back): left out of `pytest -m "not slow"`, run by CI.
 pytestmark = pytest.mark.slow
@@ -533,6 +534,9 @@ def test_the_control_rooms_start_poster_follows_the_echo_date(
     app, admin_client, tmp_path: Path
 ) -> None:
     require(shutil.which("pdftotext"), "install poppler-utils (pdftotext) to read the text")
+    with app.app_context():  # the echo may only open after the hunt closes
+        Hunt.current().closes_at = datetime(2030, 3, 14, 17, tzinfo=UTC)
+        db.session.commit()
     token = csrf_token(admin_client, "/admin/")
     admin_client.post(
         "/admin/echo", data={"csrf_token": token, "echo_opens_at": "2030-03-21T09:30"}
