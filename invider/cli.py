@@ -220,7 +220,9 @@ def retention_command(force: bool) -> None:
     from invider.hunt.discretion import privacy_floor
     from invider.learning.retention import apply_retention, retention_date
     from invider.store.models import Hunt
+    from invider.store.schema import create_schema
 
+    create_schema()  # a folder never served: nothing to retain, and no traceback
     when = retention_date(Hunt.current())
     if apply_retention(privacy_floor(), "command line", force=force):
         click.echo("names anonymised; resume secrets, confidence and echo answers deleted")

@@ -207,3 +207,9 @@ def test_console_script_runs_flask_and_migration_commands(tmp_path, deck_file):
     result = console("no-such-command", tmp_path=tmp_path)
     assert result.returncode == 2
     assert "No such command 'no-such-command'" in result.stderr
+
+
+def test_retention_in_a_folder_never_served_says_there_is_no_date(tmp_path):
+    done = console("retention", tmp_path=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "no retention date" in done.stdout and "Traceback" not in done.stderr

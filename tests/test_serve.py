@@ -80,9 +80,13 @@ def test_a_running_server_applies_the_retention_when_its_date_passes(workdir):
         database = workdir / "instance" / "invider.db"
         with sqlite3.connect(database) as conn:
             stored = conn.execute("select joined_at from player").fetchone()[0]
-            # Closed a day ago, less five seconds: the retention date is five seconds away.
+            # Closed a day ago, less five seconds, and its echo over a second later: the
+            # retention date is five seconds away.
             conn.execute(
-                "update hunt set closes_at = datetime(?, '-1 day', '+5 seconds')", (stored,)
+                "update hunt set closes_at = datetime(?, '-1 day', '+5 seconds'),"
+                " echo_opens_at = datetime(?, '-1 day', '+6 seconds'),"
+                " echo_closes_at = datetime(?, '-1 day', '+7 seconds')",
+                (stored, stored, stored),
             )
         names = []
         deadline = time.monotonic() + 40
