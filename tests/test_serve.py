@@ -103,3 +103,36 @@ def test_a_running_server_applies_the_retention_when_its_date_passes(workdir):
         assert requests.get(server.url + "/healthz", timeout=5).status_code == 200
     finally:
         server.stop()
+
+
+def test_a_fresh_install_has_everything_invider_serve_loads(tmp_path):
+    """``pip install .`` alone (no test extras) brings every module the server imports.
+
+    The test extras install more than users get: gunicorn's gevent worker once needed
+    ``packaging``, which only the test tools brought, and ``invider serve`` failed.
+    """
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", str(root)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert install.returncode == 0, install.stderr[-2000:]
+    # What gunicorn loads from invider.serving's settings, in the fresh environment.
+    check = (
+        "from gunicorn.util import load_class; import invider.serving as s; "
+        "load_class(s.worker_class, section='gunicorn.workers'); "
+        "from invider import create_app; print('ok')"
+    )
+    done = subprocess.run(
+        [str(python), "-c", check], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
