@@ -120,16 +120,22 @@ def _sqlite_begin(conn) -> None:
     """
     immediate = conn.get_execution_options().get("immediate")
     driver = conn.connection.driver_connection
-    if not immediate:
-        driver.execute("BEGIN")
-    elif not cooperative():
-        driver.execute("BEGIN IMMEDIATE")
+    if immediate:
+        _begin_immediate(driver)
     else:
-        _begin_immediate_cooperatively(driver)
+        driver.execute("BEGIN")
 
 
-def _begin_immediate_cooperatively(driver) -> None:
-    """Take the write lock, sleeping between tries so the greenlet holding it can finish."""
+def _begin_immediate(driver) -> None:
+    """Take SQLite's write lock, waiting up to ``BUSY_SECONDS`` for it.
+
+    Without greenlets SQLite's busy wait does the waiting. Under gevent it waits only
+    ``COOPERATIVE_BUSY_MS``, so the lock is retried here with sleeps that let the
+    greenlet holding it finish.
+    """
+    if not cooperative():
+        driver.execute("BEGIN IMMEDIATE")
+        return
     deadline = time.monotonic() + BUSY_SECONDS
     pause = 0.001
     while True:
@@ -162,7 +168,7 @@ def begin_write() -> None:
         driver = connection.connection.driver_connection
         if driver.in_transaction:
             driver.execute("COMMIT")  # a read transaction: nothing to write
-        driver.execute("BEGIN IMMEDIATE")
+        _begin_immediate(driver)
         return
     session.rollback()
     session.connection(execution_options={"immediate": True})
