@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -75,7 +76,9 @@ def join_players(url: str, code: str, count: int, prefix: str = "Bench") -> list
     def one(i: int) -> tuple[str, str]:
         phone = Phone(url)
         page = phone.join(f"{prefix} {i:04d}", benchdata.TEAMS[i % 5], next=f"/i/{code}")
-        assert page.status_code == 200 and 'name="csrf_token"' in page.text, page.text[:300]
+        if page.status_code != 200 or 'name="csrf_token"' not in page.text:
+            words = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.text))
+            raise RuntimeError(f"joining {i} answered {page.status_code}: {words[:400]}")
         return phone.http.cookies["invider"], csrf_token(page.text)
 
     with ThreadPoolExecutor(8) as pool:
