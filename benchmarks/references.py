@@ -65,9 +65,15 @@ MINIMAL_TEMPLATE = """\
 <p>Score {{ player.score }}</p></main></body></html>
 """
 
-# The logging of ``invider serve`` (invider/serving.py): every line timestamped, and an
-# access log line per request, which is part of what each request costs.
+# The settings of ``invider serve`` (invider/serving.py), copied, not imported: the
+# worker class and its keep-alive (a gevent worker keeps a connection open between
+# requests, a sync worker pays a new connection for each), and the logging: every line
+# timestamped, and an access log line per request, which is part of what each request
+# costs. tests/test_benchmarks.py checks that the copy matches the product.
 GUNICORN_SETTINGS = """\
+worker_class = "gevent"
+worker_connections = 1000
+keepalive = 5
 _FORMAT = "%(asctime)s [%(process)d] [%(levelname)s] %(name)s: %(message)s"
 _DATE = "[%Y-%m-%d %H:%M:%S %z]"
 logconfig_dict = {
