@@ -7,6 +7,8 @@ from functools import lru_cache
 from babel.numbers import format_decimal
 from flask import Flask, current_app, g, has_request_context, session
 from flask_babel import Babel, get_locale, get_translations
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 from invider.store.worker_cache import DECK, kept
 
@@ -17,15 +19,16 @@ babel = Babel()
 def init_app(app: Flask) -> None:
     """Set up Flask-Babel and the template helpers for translations and numbers."""
     babel.init_app(app, locale_selector=select_locale)
-    # Flask-Babel looks the catalog up through several layers on every message; a page
-    # has a dozen messages, so templates take it from the request once.
-    app.jinja_env.install_gettext_callables(
-        lambda text: page_translations().ugettext(text),
-        lambda singular, plural, n: page_translations().ungettext(singular, plural, n),
-        newstyle=True,
+    # Flask-Babel looks the catalog up through several layers on every message, and
+    # Jinja's new-style wrappers call through the template context three times for each
+    # ``_()``; a page has a dozen messages. These do the same work in one call, with the
+    # catalog taken from the request once.
+    app.jinja_env.globals.update(
+        _=template_gettext, gettext=template_gettext, ngettext=template_ngettext
     )
     app.jinja_env.globals["page_language"] = page_language
     app.jinja_env.filters["numberformat"] = format_count
+    app.jinja_env.filters["decimalformat"] = format_figure
 
 
 def select_locale() -> str:
@@ -58,16 +61,38 @@ def page_language() -> str:
     """Return the language of this page, chosen once per request."""
     if not has_request_context():
         return str(get_locale() or "fr")
-    if "language" not in g:
-        g.language = select_locale()
-    return g.language
+    language = g.get("language")
+    if language is None:
+        language = g.language = select_locale()
+    return language
 
 
 def page_translations():
     """Return the catalog of this request's language, looked up once per request."""
-    if "translations" not in g:
-        g.translations = get_translations()
-    return g.translations
+    translations = g.get("translations")
+    if translations is None:
+        translations = g.translations = get_translations()
+    return translations
+
+
+@pass_eval_context
+def template_gettext(eval_ctx, string: str, /, **variables) -> str:
+    """Translate ``string`` in a template, as Jinja's new-style ``gettext`` does.
+
+    The translation is trusted markup where the template escapes, the variables are
+    escaped into it, and it is always a format string (``%%`` is a percent sign).
+    """
+    text = page_translations().ugettext(string)
+    return (Markup(text) if eval_ctx.autoescape else text) % variables
+
+
+@pass_eval_context
+def template_ngettext(eval_ctx, singular: str, plural: str, num: int, /, **variables) -> str:
+    """Translate the singular or plural of a message for ``num``, as Jinja's new-style
+    ``ngettext`` does (``%(num)s`` is the number unless given)."""
+    variables.setdefault("num", num)
+    text = page_translations().ungettext(singular, plural, num)
+    return (Markup(text) if eval_ctx.autoescape else text) % variables
 
 
 def format_count(number: int | float) -> str:
@@ -78,3 +103,17 @@ def format_count(number: int | float) -> str:
 @lru_cache(maxsize=8192)
 def _format_count(number: int | float, language: str) -> str:
     return format_decimal(number, locale=language)
+
+
+def format_figure(number: int | float, format: str | None = None) -> str:
+    """Format a number with a Babel pattern for this request's language ("0.0": 8,9).
+
+    Flask-Babel's own filter looks the locale up through several layers on each call;
+    the team tables call it on every row.
+    """
+    return _format_figure(number, format, page_language())
+
+
+@lru_cache(maxsize=8192)
+def _format_figure(number: int | float, format: str | None, language: str) -> str:
+    return format_decimal(number, format=format, locale=language)

@@ -154,3 +154,34 @@ def test_leaderboard_decimals_follow_the_locale(app, play, client, lang, expecte
     Actions(app, app.test_client()).join("Bob", "Red")
     client.post("/lang", data={"lang": lang, "csrf_token": csrf_token(client, "/")})
     assert expected in client.get("/leaderboard").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "Remove &lt;b&gt;Eve&lt;/b&gt;? · 1 point for a right answer. · 2 points for"),
+        (
+            "fr",
+            "Retirer &lt;b&gt;Eve&lt;/b&gt; ? · 1 point pour une bonne réponse. · 2 points pour",
+        ),
+    ],
+)
+def test_template_messages_translate_and_escape_as_jinja_does(app, lang, expected):
+    # The templates' own ``_`` and ``ngettext`` (cheaper than Jinja's new-style wrappers)
+    # keep their rules: the catalog of the page's language, the variables escaped into
+    # the trusted translation, ``num`` by default, and ``%%`` read as a percent sign.
+    from flask import render_template_string
+
+    points = '"%(num)s point for a right answer.", "%(num)s points for a right answer."'
+    source = (
+        '{{ _("Remove %(name)s?", name=name) }} · '
+        f"{{{{ ngettext({points}, 1) }}}} · {{{{ ngettext({points}, 2) }}}} · "
+        '{{ _("100%% of %(name)s", name="<i>") }}'
+    )
+    with app.test_request_context("/"):
+        from flask import g
+
+        g.language = lang
+        page = render_template_string(source, name="<b>Eve</b>")
+    assert page.startswith(expected)
+    assert page.endswith("100% of &lt;i&gt;")
