@@ -150,8 +150,24 @@ def cookie_file(joined: list[tuple[str, str]]) -> str:
     return f.name
 
 
+def plain_scan_run(workdir: Path, instance: Path, code: str, cookies: str, seconds: int) -> dict:
+    """Serve the scan done plainly, run wrk with the product's cookies against it, stop it."""
+    server = references.plain_scan(workdir, instance, free_port(), WORKERS).start()
+    try:
+        return wrk(
+            f"{server.url}/i/{code}", seconds, LUA_ROTATE, cookies, server_session=server.session
+        )
+    finally:
+        server.stop()
+
+
 def product_runs(small: Path, seconds: int) -> tuple[dict, int, tuple[float, int], list]:
-    """Run every route of the product on the 2,000-player database."""
+    """Run every route of the product on the 2,000-player database.
+
+    Right after the product's scan, while its server waits idle and before any player
+    answers, the scan done plainly runs with the same cookies (``"scan page, done
+    plainly"`` in the results).
+    """
     results: dict[str, dict] = {}
     server = Server(small, workers=WORKERS, env=BENCH_ENV).start(timeout=120)
     session = server.process.pid  # invider serve becomes gunicorn's master: one session
@@ -161,6 +177,9 @@ def product_runs(small: Path, seconds: int) -> tuple[dict, int, tuple[float, int
         cookies = cookie_file(joined)
         scan_url = f"{server.url}/i/{deck[0][0]}"
         results["scan page"] = wrk(scan_url, seconds, LUA_ROTATE, cookies, server_session=session)
+        results["scan page, done plainly"] = plain_scan_run(
+            small / "plain", small / "instance", deck[0][0], cookies, seconds
+        )
         results["/leaderboard page"] = wrk(
             f"{server.url}/leaderboard", seconds, LUA_ROTATE, cookies, server_session=session
         )
@@ -214,6 +233,7 @@ def sqlite_benchmark(base: Path, secs: int) -> list[str]:
     hello = [reference_run(refs, "hello", small_db, secs)]
     minimal = [reference_run(refs, "minimal", small_db, secs)]
     results, inserted, (scans_per_second, at), deck = product_runs(small, secs)
+    plain = results["scan page, done plainly"]
     full_post, full_inserted = full_sync_run(full, secs)
     big = large_runs(large, secs)
     # The machine is shared and noisy: the references again, and the ratios use the mean.
@@ -234,6 +254,11 @@ def sqlite_benchmark(base: Path, secs: int) -> list[str]:
     )
     for label in PAGE_TARGETS:
         print(line(label, results[label], minimal_rps, "minimal page", cpu["minimal page"]))
+    print(
+        line("scan page, done plainly", plain, minimal_rps, "minimal page", cpu["minimal page"])
+        + f"; the product's scan: {results['scan page']['rps'] / plain['rps']:.2f}x its rate, "
+        f"{results['scan page']['cpu_us'] / plain['cpu_us']:.2f}x its CPU"
+    )
     for label in HELLO_TARGETS:
         extra = f", {inserted} answers inserted" if label == "answer POST" else ""
         print(line(label, results[label], hello_rps, "hello", cpu["hello"]) + extra)
