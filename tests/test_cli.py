@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -194,6 +195,30 @@ def test_listing_the_commands_creates_no_app(tmp_path):
     assert "  posters " in result.stdout
     assert result.stdout.splitlines()[-1] == "loaded: []"
     assert not (tmp_path / "instance").exists()
+
+
+def test_the_app_starts_without_the_sign_in_and_spreadsheet_libraries(tmp_path):
+    # Every command and every server start creates the app: Authlib (with requests and
+    # the JOSE libraries) loads only where sign-in is set up, openpyxl only in the
+    # views and commands that read or write a workbook.
+    script = (
+        "import sys\n"
+        "from invider import create_app\n"
+        "create_app()\n"
+        "heavy = ('authlib', 'joserfc', 'requests', 'openpyxl')\n"
+        "print('loaded:', [name for name in heavy if name in sys.modules])\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("INVIDER_", "FLASK_"))}
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "loaded: []"
 
 
 def test_console_script_runs_flask_and_migration_commands(tmp_path, deck_file):

@@ -21,7 +21,6 @@ from invider.decks import edits, toml_writer
 from invider.decks.edits import EditErrors
 from invider.decks.loading import load_deck
 from invider.decks.problems import N_, DeckError, Problem
-from invider.decks.workbook import workbook_bytes
 from invider.hunt.moderation import audit
 from invider.store.database import begin_write
 from invider.store.models import Answer, Hunt, Invider, Wave, db
@@ -303,6 +302,8 @@ def deck_download_toml():
 @admin_required
 def deck_download_xlsx():
     """Download the loaded deck as a spreadsheet to edit and upload again."""
+    from invider.decks.workbook import workbook_bytes  # openpyxl, for these two views only
+
     return Response(
         workbook_bytes(live_data()),
         mimetype=XLSX,
@@ -314,6 +315,8 @@ def deck_download_xlsx():
 @admin_required
 def deck_template_xlsx():
     """Download an empty deck spreadsheet in the hunt's language (French by default)."""
+    from invider.decks.workbook import workbook_bytes
+
     hunt = Hunt.current()
     language = request.args.get("lang") or (hunt.language if hunt else "fr")
     language = language if language in ("fr", "en") else "fr"

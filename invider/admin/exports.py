@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
+from typing import TYPE_CHECKING
 
 from invider.admin.report import poster_health
 from invider.decks.cells import write_csv
 from invider.hunt.discretion import is_discreet, privacy_floor
 from invider.learning.topics import TOPIC_COLUMNS, topic_rows
 from invider.store.models import RANKING, Hunt, Invider, Player, db, utcnow
+
+if TYPE_CHECKING:  # openpyxl is imported by the workbook's functions: every command and
+    from openpyxl import Workbook  # server start imports this module, few write a workbook
 
 RESULT_COLUMNS = ["rank", "name", "team", "score", "found", "correct", "hidden", "joined_at"]
 INVIDER_COLUMNS = [
@@ -93,6 +92,10 @@ def topics_csv(floor: int) -> str:
 
 
 def _sheet(book: Workbook, title: str, columns: list[str], rows: list[list]) -> None:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+
     sheet = book.create_sheet(title)
     sheet.freeze_panes = "A2"
     for letter, column in zip("ABCDEFGHIJ", columns, strict=False):
@@ -129,6 +132,8 @@ def results_xlsx() -> bytes:
 
     Every name and every text is a text cell, so no spreadsheet runs it as a formula.
     """
+    from openpyxl import Workbook
+
     book = Workbook(write_only=True)
     if not is_discreet(Hunt.current()):  # works-council mode: no per-person rows leave
         _sheet(book, "players", RESULT_COLUMNS, result_rows())

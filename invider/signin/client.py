@@ -9,11 +9,7 @@ from __future__ import annotations
 
 import logging
 
-import requests
-from authlib.integrations.base_client import OAuthError
-from authlib.integrations.flask_client import OAuth
 from flask import Flask, current_app
-from joserfc.errors import JoseError
 
 from invider.signin import settings
 
@@ -33,6 +29,10 @@ def init_app(app: Flask) -> None:
     """Register the provider with Authlib when sign-in is configured."""
     if not settings.enabled(app.config):
         return
+    # Authlib (and requests, JOSE and crypto under it) only where sign-in is set up:
+    # every command and server start creates the app.
+    from authlib.integrations.flask_client import OAuth
+
     oauth = OAuth(app)
     issuer = str(app.config["OIDC_ISSUER"]).rstrip("/")
     oauth.register(
@@ -60,6 +60,8 @@ def fresh_metadata() -> dict:
     The document is data, kept per worker between sign-ins; a sign-in starts with a
     fresh read (one small request) instead of sending the phone to a dead address.
     """
+    import requests
+
     client = provider()
     client.server_metadata.pop("_loaded_at", None)
     try:
@@ -77,6 +79,9 @@ def verify_id_token(token: dict, nonce: str) -> dict:
     Checked: the signature against the provider's published keys, the issuer, the
     audience (this client), the expiry, and the nonce of this browser's sign-in.
     """
+    import requests
+    from joserfc.errors import JoseError
+
     if not isinstance(token, dict) or "id_token" not in token:
         raise SignInRefused("the provider sent no ID token")
     client = provider()
@@ -105,6 +110,9 @@ def verify_id_token(token: dict, nonce: str) -> dict:
 
 def exchange_code(code: str, state_data: dict) -> dict:
     """Trade the authorization code (with its PKCE verifier) for tokens at the provider."""
+    import requests
+    from authlib.integrations.base_client import OAuthError
+
     try:
         return provider().fetch_access_token(
             code=code,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import uuid
 
-import requests
 from flask import (
     Blueprint,
     abort,
@@ -186,6 +185,8 @@ def profile():
 @bp.post("/signout")
 def signout():
     """End this browser's session here, then offer to end the provider's too."""
+    import requests  # with Authlib, only where sign-in is set up
+
     lang = session.get("lang")
     end_admin_login()
     session.clear()
