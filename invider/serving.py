@@ -23,6 +23,7 @@ from io import BytesIO
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from gunicorn.glogging import Logger
 from sqlalchemy.exc import IntegrityError
 
 from invider.decks.loading import load_deck
@@ -286,11 +287,49 @@ class RedactTokens(logging.Filter):
     """A log filter that removes resume tokens from every line (access and errors)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record's message without tokens; keep every record."""
+        """Rewrite the record's message without tokens; keep every record.
+
+        The message is kept formatted, so the handler's formatter does not format it again.
+        """
         message = record.getMessage()
-        if "/resume/" in message:
-            record.msg, record.args = redact(message), None
+        record.msg, record.args = (redact(message) if "/resume/" in message else message), None
         return True
+
+
+#: The atoms of gunicorn's access log format that AccessLog works out itself.
+_ACCESS_ATOMS = frozenset("hrsbMfa")
+_ATOM_NAME = re.compile(r"%\(([^)]*)\)")
+
+
+class AccessLog(Logger):
+    """Gunicorn's logger, working out only the atoms the access log format names.
+
+    Gunicorn's own works out every atom it knows for each request (each request and
+    response header and each environ entry among them) and escapes them all: a sixth of
+    a worker's time on a JSON poll. The line written is the same; a format naming other
+    atoms (``GUNICORN_CMD_ARGS="--access-logformat ..."``) gets gunicorn's own atoms.
+    """
+
+    def setup(self, cfg) -> None:
+        super().setup(cfg)
+        self.own_atoms = set(_ATOM_NAME.findall(cfg.access_log_format)) <= _ACCESS_ATOMS
+
+    def atoms(self, resp, req, environ, request_time) -> dict:
+        if not self.own_atoms:
+            return super().atoms(resp, req, environ, request_time)
+        status = resp.status
+        if isinstance(status, str):
+            status = status.split(None, 1)[0]
+        sent = getattr(resp, "sent", None)
+        return {  # as gunicorn.glogging.Logger.atoms works each of them out
+            "h": environ.get("REMOTE_ADDR", "-"),
+            "r": f"{environ['REQUEST_METHOD']} {environ['RAW_URI']} {environ['SERVER_PROTOCOL']}",
+            "s": status,
+            "b": str(sent) if sent is not None else "-",
+            "M": request_time.seconds * 1000 + int(request_time.microseconds / 1000),
+            "f": environ.get("HTTP_REFERER", "-"),
+            "a": environ.get("HTTP_USER_AGENT", "-"),
+        }
 
 
 # Gunicorn settings (read by gunicorn from this module, see the module docstring).
@@ -327,6 +366,7 @@ logconfig_dict = {
 }
 # The default format without its own time (the line starts with one) and with the duration.
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
+logger_class = AccessLog
 
 
 def when_ready(server) -> None:

@@ -632,6 +632,11 @@ def test_every_log_line_of_the_server_has_a_timestamp(tmp_path):
     try:
         requests.get(server.url + "/", timeout=10)
         requests.get(server.url + "/i/unknown", timeout=10)
+        poll = requests.get(
+            server.url + "/leaderboard.json?limit=3",
+            headers={"Referer": "http://wall/poster", "User-Agent": 'Phone "quoted"'},
+            timeout=10,
+        )
         log_start = server.output().index("Organisers:")
         server.stop()
         after = server.output()[log_start:].splitlines()[1:]
@@ -640,3 +645,11 @@ def test_every_log_line_of_the_server_has_a_timestamp(tmp_path):
         assert unstamped == []
     finally:
         server.stop()
+    # The access line: who asked, what, the status, the bytes, the time, the referrer and
+    # the browser, with its quotes escaped.
+    (access,) = [line for line in after if "/leaderboard.json" in line]
+    assert re.fullmatch(
+        STAMP.pattern + r'127\.0\.0\.1 "GET /leaderboard\.json\?limit=3 HTTP/1\.1" 200 '
+        rf'{len(poll.content)} \d+ms "http://wall/poster" "Phone \\"quoted\\""',
+        access,
+    ), access
