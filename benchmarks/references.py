@@ -194,7 +194,9 @@ def security_headers(response):
 # worker class and its keep-alive (a gevent worker keeps a connection open between
 # requests, a sync worker pays a new connection for each), and the logging: every line
 # timestamped, and an access log line per request, which is part of what each request
-# costs. tests/test_benchmarks.py checks that the copy matches the product.
+# costs. tests/test_benchmarks.py checks that the copy matches the product. The product's
+# own logger class (invider.serving.AccessLog, which writes the same line with less work)
+# is product code and is not copied: a plain Flask app logs with gunicorn's own.
 GUNICORN_SETTINGS = """\
 worker_class = "gevent"
 worker_connections = 1000
