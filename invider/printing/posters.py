@@ -25,7 +25,7 @@ from PIL import Image
 
 from invider.decks.cells import write_csv
 from invider.printing import sheets
-from invider.printing.drawing import ImageCanvas, PdfCanvas, qr_matrix
+from invider.printing.drawing import Grid, ImageCanvas, PdfCanvas, qr_matrix
 from invider.printing.sheets import MONO, Inks, Sheet, format_code
 
 LAYOUT = 3  # changes when the sheets change, so that files rendered before are redrawn
@@ -293,6 +293,11 @@ def _write_csv(sheet: Sheet, items: Sequence[PosterItem], path: Path) -> None:
     path.write_text(write_csv(rows, columns), encoding="utf-8", newline="")
 
 
+def qr_codes(urls: Sequence[str]) -> dict[str, Grid]:
+    """Return the QR code of each of ``urls``, by address."""
+    return {url: qr_matrix(url) for url in urls}
+
+
 @contextmanager
 def _png_process(processes: int) -> Iterator[ProcessPoolExecutor | None]:
     """Yield a pool of one forked process when asked and possible, else None.
@@ -348,14 +353,18 @@ def render_printables(
     width = len(str(sheet.total))
     pngs = tuple(out / "png" / f"{i.number:0{width}d}-{i.key}.png" for i in deck.items)
 
-    if processes > 1:
-        # The QR codes are a third of the work and both drawings need them: computed
-        # here before the fork, the second process inherits them instead of redoing it.
-        for item in deck.items:
-            qr_matrix(poster_url(sheet.base, item.code))
     with _png_process(processes) as pool:
-        # The PNGs are half the work: on two cores they are drawn beside the PDFs.
-        drawn = pool.submit(_write_pngs, sheet, deck.items, pngs) if pool else None
+        drawn = None
+        if pool:
+            # The QR codes are a third of the work and both drawings need them: each
+            # process computes half and hands it to the other, in the sheet.
+            urls = [poster_url(sheet.base, item.code) for item in deck.items]
+            half = len(urls) // 2
+            theirs = pool.submit(qr_codes, urls[half:])
+            sheet.qr_codes.update(qr_codes(urls[:half]))
+            sheet.qr_codes.update(theirs.result())
+            # The PNGs are half the work: on two cores they are drawn beside the PDFs.
+            drawn = pool.submit(_write_pngs, sheet, deck.items, pngs)
         poster_pages = _write_posters(sheet, deck.items, out / "posters.pdf")
         sticker_pages = _write_stickers(sheet, deck.items, out / "stickers.pdf")
         _write_start_here(sheet, [item.key for item in deck.items[:3]], out)

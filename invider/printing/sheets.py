@@ -8,7 +8,7 @@ white every ink is black.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from invider.art.sprites import HEIGHT as SPRITE_HEIGHT
@@ -72,6 +72,14 @@ class Sheet:
     total: int
     # The start poster's line on when the echo opens (None: no echo date to announce).
     echo: str | None = None
+    # QR codes already computed for this deck, by address (a process drawing beside
+    # another is handed those the other computed); any other is computed when drawn.
+    qr_codes: dict[str, Grid] = field(default_factory=dict, compare=False, repr=False)
+
+    def qr(self, url: str) -> Grid:
+        """Return the QR code of ``url``."""
+        grid = self.qr_codes.get(url)
+        return grid if grid is not None else qr_matrix(url)
 
     def number(self, number: int) -> str:
         width = len(str(self.total))
@@ -126,7 +134,7 @@ def poster(c: Canvas, sheet: Sheet, number: int, key: str, url: str, code: str) 
     texts, inks, (pw, ph) = sheet.texts, sheet.inks, sheet.size
     accent = inks.accent(key)
     # The QR code sits in the bottom right corner; the page margin is part of its quiet zone.
-    grid = qr_matrix(url)
+    grid = sheet.qr(url)
     quiet = quiet_zone(grid, QR_WIDTH)
     qx = pw - max(MARGIN, quiet) - QR_WIDTH
     qy = ph - max(MARGIN, quiet) - QR_WIDTH
@@ -181,7 +189,7 @@ def sticker_sheet(c: Canvas, sheet: Sheet, items: Sequence[tuple[int, str, str, 
         left = MARGIN + (index % 2) * width
         top = MARGIN + (index // 2) * height
         c.frame(left, top, width, height, inks.rule, 0.3, dash=2)
-        grid = qr_matrix(url)
+        grid = sheet.qr(url)
         quiet = quiet_zone(grid, STICKER_QR)
         side = min(STICKER_QR, (height - 2 * quiet), width - 2 * quiet - 28)
         quiet = quiet_zone(grid, side)
@@ -230,7 +238,7 @@ def start_here(c: Canvas, sheet: Sheet, keys: Sequence[str]) -> None:
     host_size, (host,) = fit_text(sheet.base.split("://", 1)[1], width, 26, 10)
     bottom -= line_height(host_size)
     c.text(cx, bottom, host, host_size, inks.text, align="c")
-    grid = qr_matrix(f"{sheet.base}/")
+    grid = sheet.qr(f"{sheet.base}/")
     quiet = quiet_zone(grid, 100)
     side = min(110.0, (bottom - y) / (1 + 8 / len(grid)))
     quiet = quiet_zone(grid, side)
@@ -242,7 +250,7 @@ def echo_band(c: Canvas, sheet: Sheet, bottom: float) -> float:
     opens. Return the y above the band."""
     texts, inks, (pw, _ph) = sheet.texts, sheet.inks, sheet.size
     side = 30.0
-    grid = qr_matrix(f"{sheet.base}/echo")
+    grid = sheet.qr(f"{sheet.base}/echo")
     quiet = 4 * side / len(grid)
     top = bottom - side
     c.cells(grid, MARGIN + quiet, top, side / len(grid), inks.qr)

@@ -566,3 +566,9 @@ def test_the_command_lines_second_process_draws_the_same_pngs(
     assert printed.poster_pages == len(deck12.items)
     with Image.open(printed.pngs[0]) as first:
         assert any(url.endswith(deck12.items[0].code) for url in decoded(first))
+    # Each process computed half the QR codes, for both: every PDF carries them all.
+    assert [decoded(page) for page in pages(printed.posters_pdf, dpi=100)] == [
+        [poster_url(BASE, item.code)] for item in deck12.items
+    ]
+    stickers = [url for page in pages(printed.stickers_pdf) for url in decoded(page)]
+    assert sorted(stickers) == sorted(poster_url(BASE, item.code) for item in deck12.items)
