@@ -127,6 +127,10 @@ def main() -> int:
     """Time the command, then the rendering in-process, and print each against its target."""
     if not shutil.which("invider"):
         sys.exit("the `invider` console script is needed: pip install -e .")
+    # As installed: pip compiles a package's modules when it installs them. An editable
+    # install compiles them on first use, which `invider load` below does, unless the
+    # environment forbids writing them (then every timed run would compile them again).
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     with tempfile.TemporaryDirectory(prefix="invider-posters-") as tmp:
         folder = Path(tmp)
         (folder / "questions").mkdir()
