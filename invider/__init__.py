@@ -85,14 +85,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path) / "secret_key")
     configure_sign_in(app)
 
+    from invider.store import schema
     from invider.store.models import db
-    from invider.store.schema import migrate
     from invider.web import errors, i18n, security
 
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", database.engine_options(app))
     db.init_app(app)
     database.init_app(app)
-    migrate.init_app(app, db)
+    schema.init_app(app)
     security.init_app(app)
     i18n.init_app(app)
 

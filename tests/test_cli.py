@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from server import console
 from invider import create_app
 from invider.decks.loading import load_deck
 from invider.decks.reading import read_deck
+from invider.store import schema
 from invider.store.models import Invider, db
 from invider.store.schema import create_schema
 
@@ -197,28 +199,48 @@ def test_listing_the_commands_creates_no_app(tmp_path):
     assert not (tmp_path / "instance").exists()
 
 
-def test_the_app_starts_without_the_sign_in_and_spreadsheet_libraries(tmp_path):
-    # Every command and every server start creates the app: Authlib (with requests and
-    # the JOSE libraries) loads only where sign-in is set up, openpyxl only in the
-    # views and commands that read or write a workbook.
+def test_the_app_starts_without_the_sign_in_spreadsheet_and_migration_libraries(tmp_path):
+    # Every command and every server start creates the app and checks the schema:
+    # Authlib (with requests and the JOSE libraries) loads only where sign-in is set up,
+    # openpyxl only in the views and commands that read or write a workbook, Alembic and
+    # Flask-Migrate only when the database lacks a revision.
     script = (
         "import sys\n"
         "from invider import create_app\n"
-        "create_app()\n"
-        "heavy = ('authlib', 'joserfc', 'requests', 'openpyxl')\n"
+        "from invider.store.schema import create_schema\n"
+        "with create_app().app_context():\n"
+        "    create_schema()\n"
+        "heavy = ('authlib', 'joserfc', 'requests', 'openpyxl', 'alembic', 'flask_migrate')\n"
         "print('loaded:', [name for name in heavy if name in sys.modules])\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("INVIDER_", "FLASK_"))}
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-1] == "loaded: []"
+
+    def start() -> str:
+        result = subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.splitlines()[-1]
+
+    assert start() == "loaded: ['alembic', 'flask_migrate']"  # a new database: migrated
+    assert start() == "loaded: []"  # then current
+    with sqlite3.connect(tmp_path / "instance" / "invider.db") as database:
+        assert database.execute("SELECT version_num FROM alembic_version").fetchall() == [
+            (schema.HEAD,)
+        ]
+
+
+def test_the_schema_head_is_the_latest_revision(app):
+    from alembic.script import ScriptDirectory
+
+    with app.app_context():
+        heads = ScriptDirectory.from_config(schema.alembic_config()).get_heads()
+    assert heads == [schema.HEAD]
 
 
 def test_console_script_runs_flask_and_migration_commands(tmp_path, deck_file):
