@@ -60,6 +60,24 @@ def with_appcontext(command):
     return run
 
 
+def with_drawing_process(command):
+    """Open a second process to draw in before the app is created, and pass it as ``helper``.
+
+    Forked from a process that has loaded click and the printing code only, it loads the
+    PDF library while this one loads the app and its database layers.
+    """
+
+    @click.pass_context
+    @functools.wraps(command)
+    def run(ctx: click.Context, /, *args, **kwargs):
+        from invider.printing.posters import drawing_process
+
+        helper = ctx.with_resource(drawing_process(os.cpu_count() or 1))
+        return ctx.invoke(command, *args, helper=helper, **kwargs)
+
+    return run
+
+
 def fail(messages: list[str] | str) -> None:
     """Print ``messages`` to stderr and exit with status 2."""
     for message in [messages] if isinstance(messages, str) else messages:
@@ -138,9 +156,10 @@ def export_deck_command(file: Path) -> None:
 @click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4")
 @click.option("--allow-local", is_flag=True, help="Accept an address phones cannot reach.")
 @click.option("--mono", is_flag=True, help="Black and white pages, for printers without colour.")
+@with_drawing_process
 @with_appcontext
 def posters_command(
-    out: Path | None, public_url: str | None, paper: str, allow_local: bool, mono: bool
+    out: Path | None, public_url: str | None, paper: str, allow_local: bool, mono: bool, helper
 ) -> None:
     """Render posters.pdf, placement.pdf and one PNG per poster."""
     from flask import current_app
@@ -158,9 +177,7 @@ def posters_command(
         if deck is None:
             fail("No deck loaded yet: run `invider load questions/DECK.toml` first.")
         out = out or Path(current_app.config["PRINTABLES_DIR"])
-        printed = render_printables(
-            deck, out, url, paper=paper, mono=mono, processes=os.cpu_count() or 1
-        )
+        printed = render_printables(deck, out, url, paper=paper, mono=mono, helper=helper)
     except PosterError as e:
         fail(f"Error: {e}")
     click.echo(

@@ -8,7 +8,6 @@ from io import BytesIO
 from pathlib import Path
 
 import qrcode
-from fpdf import FPDF
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 from qrcode.constants import ERROR_CORRECT_H, ERROR_CORRECT_M, ERROR_CORRECT_Q
 
@@ -138,6 +137,10 @@ class PdfCanvas:
     """Vector pages drawn with fpdf2: filled rectangles and embedded, subset Inter text."""
 
     def __init__(self, size: tuple[float, float], title: str) -> None:
+        # Loaded when a PDF is drawn: fpdf2 brings fontTools and cryptography, a quarter
+        # of a second, which the PNGs and the web pages do without.
+        from fpdf import FPDF
+
         self.pdf = FPDF(unit="mm", format=size)
         self.pdf.set_auto_page_break(False)
         self.pdf.set_margin(0)

@@ -12,10 +12,10 @@ import hashlib
 import ipaddress
 import multiprocessing
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -30,6 +30,8 @@ from invider.printing.sheets import MONO, Inks, Sheet, format_code
 
 LAYOUT = 3  # changes when the sheets change, so that files rendered before are redrawn
 STAMP = ".rendered-for"
+# Posters a process draws as PNGs at a time when two share the work (see _render_all).
+PNG_BATCH = 4
 PAPERS = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}
 KEY_RE = re.compile(r"[a-z0-9-]+")
 CODE_RE = re.compile(r"[a-z0-9]+")
@@ -223,23 +225,36 @@ def _write_posters(sheet: Sheet, items: Sequence[PosterItem], path: Path) -> int
     return posters.pages
 
 
-def _write_pngs(sheet: Sheet, items: Sequence[PosterItem], pngs: Sequence[Path]) -> int:
-    """Write each poster's PNG, drawn by the same layout as posters.pdf."""
+def _write_pngs(
+    sheet: Sheet,
+    items: Sequence[PosterItem],
+    pngs: Sequence[Path],
+    claim: Callable[[int], bool] | None = None,
+) -> int:
+    """Write each poster's PNG, drawn by the same layout as posters.pdf.
+
+    With ``claim``, each batch of ``PNG_BATCH`` posters is drawn only if ``claim(index of
+    its first poster)`` is true; the first refusal ends the drawing.
+    """
     # PNG encoding releases the GIL: the next poster is drawn while one is encoded, and
     # memory holds two page images, not the deck.
     pages: list[Image.Image | None] = [None, None]
+    written = 0
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending: Future[int] | None = None
         for index, (item, png) in enumerate(zip(items, pngs, strict=True)):
+            if claim is not None and index % PNG_BATCH == 0 and not claim(index):
+                break
             image = ImageCanvas(sheet.size, reuse=pages[index % 2])
             pages[index % 2] = image.image
             _draw_poster(image, sheet, item)
             if pending is not None:
                 pending.result()
             pending = pool.submit(_write_png, image, png)
+            written += 1
         if pending is not None:
             pending.result()
-    return len(pngs)
+    return written
 
 
 def _write_png(canvas: ImageCanvas, path: Path) -> int:
@@ -256,6 +271,53 @@ def _write_stickers(sheet: Sheet, items: Sequence[PosterItem], path: Path) -> in
         sheets.sticker_sheet(stickers, sheet, rows)
     stickers.save(path)
     return stickers.pages
+
+
+def _write_sheets(sheet: Sheet, items: Sequence[PosterItem], out: Path) -> tuple[int, int, int]:
+    """Write every PDF and the placement CSV; return the poster, sticker and placement pages."""
+    poster_pages = _write_posters(sheet, items, out / "posters.pdf")
+    sticker_pages = _write_stickers(sheet, items, out / "stickers.pdf")
+    _write_start_here(sheet, [item.key for item in items[:3]], out)
+    placement_pages = _write_placement(sheet, items, out / "placement.pdf")
+    _write_csv(sheet, items, out / "placement.csv")
+    return poster_pages, sticker_pages, placement_pages
+
+
+def _render_all(
+    sheet: Sheet,
+    items: Sequence[PosterItem],
+    out: Path,
+    pngs: Sequence[Path],
+    helper: ProcessPoolExecutor | None,
+) -> tuple[int, int, int]:
+    """Write the PDFs and the PNGs, sharing the work with ``helper`` when there is one."""
+    if helper is None:
+        counts = _write_sheets(sheet, items, out)
+        _write_pngs(sheet, items, pngs)
+        return counts
+    # The QR codes are a third of the work and both drawings need them: each process
+    # computes half and hands it to the other, in the sheet.
+    urls = [poster_url(sheet.base, item.code) for item in items]
+    half = len(urls) // 2
+    theirs = helper.submit(qr_codes, urls[half:])
+    sheet.qr_codes.update(qr_codes(urls[:half]))
+    sheet.qr_codes.update(theirs.result())
+    # The helper writes the PDFs, then draws PNGs from the last poster backwards, while
+    # this process draws them from the first. A batch this process takes is cancelled
+    # there, which succeeds only while the helper has not yet picked it up: where a
+    # cancel fails the two have met, and every batch is drawn once.
+    sheets_written = helper.submit(_write_sheets, sheet, items, out)
+    batches = [slice(start, start + PNG_BATCH) for start in range(0, len(items), PNG_BATCH)]
+    queued = {}
+    for batch in reversed(batches):
+        # Each batch carries only its own QR codes: the whole deck's would be pickled again.
+        own = replace(sheet, qr_codes={url: sheet.qr_codes[url] for url in urls[batch]})
+        queued[batch.start] = helper.submit(_write_pngs, own, items[batch], pngs[batch])
+    _write_pngs(sheet, items, pngs, claim=lambda index: queued[index].cancel())
+    for future in queued.values():
+        if not future.cancelled():
+            future.result()
+    return sheets_written.result()
 
 
 def _write_start_here(sheet: Sheet, keys: list[str], out: Path) -> None:
@@ -298,18 +360,25 @@ def qr_codes(urls: Sequence[str]) -> dict[str, Grid]:
     return {url: qr_matrix(url) for url in urls}
 
 
-@contextmanager
-def _png_process(processes: int) -> Iterator[ProcessPoolExecutor | None]:
-    """Yield a pool of one forked process when asked and possible, else None.
+def _load_pdf_library() -> None:
+    import fpdf  # noqa: F401  (a quarter of a second: fpdf2 loads fontTools and cryptography)
 
-    A fork starts at once with this process's modules and fonts loaded; where there is
-    no fork (Windows), everything is drawn here.
+
+@contextmanager
+def drawing_process(processes: int) -> Iterator[ProcessPoolExecutor | None]:
+    """Yield a second process to draw in when ``processes`` allows it and fork exists, else None.
+
+    The process is forked at once and loads the PDF library, while this one goes on
+    (the command line opens it before the app and its database layers are loaded): the
+    PDFs are written there, so this process never loads fpdf2. Where there is no fork
+    (Windows), everything is drawn here.
     """
     if processes < 2 or "fork" not in multiprocessing.get_all_start_methods():
         yield None
         return
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
-        yield pool
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as helper:
+        helper.submit(_load_pdf_library)
+        yield helper
 
 
 def render_poster_png(
@@ -333,13 +402,14 @@ def render_printables(
     paper: str = "a4",
     mono: bool = False,
     processes: int = 1,
+    helper: ProcessPoolExecutor | None = None,
 ) -> Printables:
     """Write posters, stickers, placement sheet and start-here poster into ``out_dir``.
 
     ``public_url`` is only normalised here: refusing local addresses is the caller's
     decision, taken with :func:`check_public_url`. ``mono`` prints every ink in black.
-    With ``processes`` above 1 (the command line), the poster PNGs are drawn in a
-    second process while this one writes the PDFs.
+    With a ``helper`` process from :func:`drawing_process`, or ``processes`` above 1
+    (the command line), the work is shared with a second process.
     """
     _check(deck, paper)
     sheet = _sheet(
@@ -353,27 +423,12 @@ def render_printables(
     width = len(str(sheet.total))
     pngs = tuple(out / "png" / f"{i.number:0{width}d}-{i.key}.png" for i in deck.items)
 
-    with _png_process(processes) as pool:
-        drawn = None
-        if pool:
-            # The QR codes are a third of the work and both drawings need them: each
-            # process computes half and hands it to the other, in the sheet.
-            urls = [poster_url(sheet.base, item.code) for item in deck.items]
-            half = len(urls) // 2
-            theirs = pool.submit(qr_codes, urls[half:])
-            sheet.qr_codes.update(qr_codes(urls[:half]))
-            sheet.qr_codes.update(theirs.result())
-            # The PNGs are half the work: on two cores they are drawn beside the PDFs.
-            drawn = pool.submit(_write_pngs, sheet, deck.items, pngs)
-        poster_pages = _write_posters(sheet, deck.items, out / "posters.pdf")
-        sticker_pages = _write_stickers(sheet, deck.items, out / "stickers.pdf")
-        _write_start_here(sheet, [item.key for item in deck.items[:3]], out)
-        placement_pages = _write_placement(sheet, deck.items, out / "placement.pdf")
-        _write_csv(sheet, deck.items, out / "placement.csv")
-        if drawn is None:
-            _write_pngs(sheet, deck.items, pngs)
-        else:
-            drawn.result()
+    if helper is None and processes > 1:
+        with drawing_process(processes) as helper:
+            counts = _render_all(sheet, deck.items, out, pngs, helper)
+    else:
+        counts = _render_all(sheet, deck.items, out, pngs, helper)
+    poster_pages, sticker_pages, placement_pages = counts
     (out / STAMP).write_text(printables_stamp(deck, public_url, paper=paper, mono=mono))
     return Printables(
         out_dir=out,

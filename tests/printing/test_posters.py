@@ -558,7 +558,7 @@ def test_the_control_rooms_start_poster_follows_the_echo_date(
 def test_the_command_lines_second_process_draws_the_same_pngs(
     deck12: PosterDeck, printed12: Printables, tmp_path: Path
 ) -> None:
-    # `invider posters` draws the PNGs in a forked process beside the PDFs.
+    # `invider posters` writes the PDFs in a forked process, and both processes draw PNGs.
     printed = render_printables(deck12, tmp_path, BASE, processes=2)
     assert [p.name for p in printed.pngs] == [p.name for p in printed12.pngs]
     for ours, serial in zip(printed.pngs, printed12.pngs, strict=True):
