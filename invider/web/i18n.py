@@ -83,6 +83,8 @@ def template_gettext(eval_ctx, string: str, /, **variables) -> str:
     escaped into it, and it is always a format string (``%%`` is a percent sign).
     """
     text = page_translations().ugettext(string)
+    if not variables and "%" not in text:  # most messages: formatting would change nothing
+        return Markup(text) if eval_ctx.autoescape else text
     return (Markup(text) if eval_ctx.autoescape else text) % variables
 
 

@@ -176,7 +176,7 @@ def test_template_messages_translate_and_escape_as_jinja_does(app, lang, expecte
     source = (
         '{{ _("Remove %(name)s?", name=name) }} · '
         f"{{{{ ngettext({points}, 1) }}}} · {{{{ ngettext({points}, 2) }}}} · "
-        '{{ _("100%% of %(name)s", name="<i>") }}'
+        '{{ _("100%% of %(name)s", name="<i>") }} · {{ _("Done: 100%%") }} · {{ _("<Done>") }}'
     )
     with app.test_request_context("/"):
         from flask import g
@@ -184,4 +184,5 @@ def test_template_messages_translate_and_escape_as_jinja_does(app, lang, expecte
         g.language = lang
         page = render_template_string(source, name="<b>Eve</b>")
     assert page.startswith(expected)
-    assert page.endswith("100% of &lt;i&gt;")
+    # A message without variables is formatted too, and left unescaped as trusted markup.
+    assert page.endswith("100% of &lt;i&gt; · Done: 100% · <Done>")
