@@ -13,6 +13,7 @@ from conftest import ROOT, Actions, csrf_token
 
 import invider
 from invider.store.models import Hunt, Player, db
+from invider.web.i18n import LANGUAGES
 
 FRENCH_PO = ROOT / "invider" / "translations" / "fr" / "LC_MESSAGES" / "messages.po"
 
@@ -125,6 +126,22 @@ def test_numbers_follow_the_locale(app, play, client, lang, expected):
         db.session.commit()
     client.post("/lang", data={"lang": lang, "csrf_token": csrf_token(client, "/me")})
     assert expected in client.get("/me").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_number_filter_writes_what_babel_writes(app, lang):
+    # Whole numbers below a thousand skip the locale lookup: they must read the same.
+    from babel.numbers import format_decimal
+    from flask import g, render_template_string
+
+    numbers = [0, 7, 999, 1000, 1234, 2_000_000, -5, 8.5, 1234.5]
+    with app.test_request_context("/"):
+        g.language = lang
+        page = render_template_string(
+            "{% for n in numbers %}{{ n|numberformat }}|{% endfor %}", numbers=numbers
+        )
+    assert page.split("|")[:-1] == [format_decimal(n, locale=lang) for n in numbers]
+    assert page.split("|")[3] == ("1\u202f000" if lang == "fr" else "1,000")
 
 
 @pytest.mark.parametrize(
