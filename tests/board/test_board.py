@@ -229,13 +229,16 @@ def test_cached_json_answers_the_same_headers_fresh_or_stale(app, client):
 def test_ranking_query_reads_the_index_without_sorting(app):
     from sqlalchemy.dialects import sqlite
 
+    from invider.hunt.scoring import _STANDING_ROWS  # the standings' own statement
+    from invider.store.models import RANKING
+
     with app.app_context():
-        query = (
-            db.select(Player.id)
-            .where(Player.hidden.is_(False))
-            .order_by(Player.score.desc(), Player.score_at, Player.id)
+        # The statement is written on the table's columns: its order is RANKING's.
+        ranking = db.select(Player.id).order_by(*RANKING)
+        assert str(ranking).split("ORDER BY")[1] in str(_STANDING_ROWS)
+        sql = str(
+            _STANDING_ROWS.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True})
         )
-        sql = str(query.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
         plan = " ".join(r[-1] for r in db.session.execute(db.text("EXPLAIN QUERY PLAN " + sql)))
     assert "ix_player_ranking" in plan and "TEMP B-TREE" not in plan
 
