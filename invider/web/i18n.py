@@ -19,6 +19,7 @@ babel = Babel()
 def init_app(app: Flask) -> None:
     """Set up Flask-Babel and the template helpers for translations and numbers."""
     babel.init_app(app, locale_selector=select_locale)
+    app.extensions["invider_catalogs"] = {}  # Flask-Babel's catalogs, by page language
     # Flask-Babel looks the catalog up through several layers on every message, and
     # Jinja's new-style wrappers call through the template context three times for each
     # ``_()``; a page has a dozen messages. These do the same work in one call, with the
@@ -71,7 +72,14 @@ def page_translations():
     """Return the catalog of this request's language, looked up once per request."""
     translations = g.get("translations")
     if translations is None:
-        translations = g.translations = get_translations()
+        # Flask-Babel resolves the locale again and parses it before it reaches its own
+        # cache of catalogs, a few dozen µs on every page: the app keeps each language's.
+        catalogs = current_app.extensions["invider_catalogs"]
+        language = page_language()
+        translations = catalogs.get(language)
+        if translations is None:
+            translations = catalogs[language] = get_translations()
+        g.translations = translations
     return translations
 
 
