@@ -22,6 +22,7 @@ from invider.store.models import (
     ANSWERING,
     CONFIDENCE_POINTS,
     HUNT_ID,
+    RANKING,
     Answer,
     Hunt,
     Invider,
@@ -233,7 +234,7 @@ def standings_frozen(hunt: Hunt | None, now: datetime) -> bool:
 _STANDING_ROWS = (
     select(_player.c.id, _player.c.name, _player.c.team, _player.c.score, _player.c.found)
     .where(_player.c.hidden.is_(False))
-    .order_by(_player.c.score.desc(), _player.c.score_at, _player.c.id)
+    .order_by(*RANKING)
     .limit(MAX_ROWS)
 )
 

@@ -215,9 +215,12 @@ class Player(db.Model):
 # The ranking order itself (score descending, then earliest, then id): SQLite reads the
 # standings straight from this index; with an ascending score it sorted in a temp B-tree.
 #: The ranking order, everywhere: score, then who reached it first, then who joined first.
-RANKING = (Player.score.desc(), Player.score_at, Player.id)
+#: On the table's columns, so that a Core statement ordered by it stays a Core statement
+#: (ORM attributes would send it through the ORM's steps); ORM queries take it as well.
+_ranked = Player.__table__.c
+RANKING = (_ranked.score.desc(), _ranked.score_at, _ranked.id)
 #: The same order read backwards: the player just above another comes first.
-RANKING_BACKWARDS = (Player.score, Player.score_at.desc(), Player.id.desc())
+RANKING_BACKWARDS = (_ranked.score, _ranked.score_at.desc(), _ranked.id.desc())
 Index("ix_player_ranking", Player.hidden, *RANKING)
 
 
