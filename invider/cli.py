@@ -376,7 +376,12 @@ def show_posters(out: Path, public_url: str, render: bool) -> None:
     Posters made with ``invider posters --public-url`` are never replaced silently.
     """
     from invider.printing.deck import poster_deck
-    from invider.printing.posters import PosterError, check_public_url, render_printables
+    from invider.printing.posters import (
+        PosterError,
+        check_public_url,
+        drawing_process,
+        render_printables,
+    )
     from invider.serving import poster_address, same_address
 
     existing = poster_address(out)
@@ -393,7 +398,8 @@ def show_posters(out: Path, public_url: str, render: bool) -> None:
         return
     try:
         url = check_public_url(public_url)
-        render_printables(poster_deck(), out, url, processes=os.cpu_count() or 1)
+        with drawing_process(os.cpu_count() or 1) as helper:
+            render_printables(poster_deck(), out, url, helper=helper)
         click.echo(f"Posters: {out}/posters.pdf (for {public_url})")
     except PosterError as e:
         click.echo(f"Posters not rendered: {e}")

@@ -401,15 +401,14 @@ def render_printables(
     *,
     paper: str = "a4",
     mono: bool = False,
-    processes: int = 1,
     helper: ProcessPoolExecutor | None = None,
 ) -> Printables:
     """Write posters, stickers, placement sheet and start-here poster into ``out_dir``.
 
     ``public_url`` is only normalised here: refusing local addresses is the caller's
     decision, taken with :func:`check_public_url`. ``mono`` prints every ink in black.
-    With a ``helper`` process from :func:`drawing_process`, or ``processes`` above 1
-    (the command line), the work is shared with a second process.
+    With a ``helper`` process from :func:`drawing_process` (the command line), the work
+    is shared with it.
     """
     _check(deck, paper)
     sheet = _sheet(
@@ -423,12 +422,7 @@ def render_printables(
     width = len(str(sheet.total))
     pngs = tuple(out / "png" / f"{i.number:0{width}d}-{i.key}.png" for i in deck.items)
 
-    if helper is None and processes > 1:
-        with drawing_process(processes) as helper:
-            counts = _render_all(sheet, deck.items, out, pngs, helper)
-    else:
-        counts = _render_all(sheet, deck.items, out, pngs, helper)
-    poster_pages, sticker_pages, placement_pages = counts
+    poster_pages, sticker_pages, placement_pages = _render_all(sheet, deck.items, out, pngs, helper)
     (out / STAMP).write_text(printables_stamp(deck, public_url, paper=paper, mono=mono))
     return Printables(
         out_dir=out,

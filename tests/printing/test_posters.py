@@ -26,6 +26,7 @@ from invider.printing.posters import (
     PosterItem,
     Printables,
     check_public_url,
+    drawing_process,
     format_code,
     poster_url,
     render_poster_png,
@@ -559,7 +560,8 @@ def test_the_command_lines_second_process_draws_the_same_pngs(
     deck12: PosterDeck, printed12: Printables, tmp_path: Path
 ) -> None:
     # `invider posters` writes the PDFs in a forked process, and both processes draw PNGs.
-    printed = render_printables(deck12, tmp_path, BASE, processes=2)
+    with drawing_process(2) as helper:
+        printed = render_printables(deck12, tmp_path, BASE, helper=helper)
     assert [p.name for p in printed.pngs] == [p.name for p in printed12.pngs]
     for ours, serial in zip(printed.pngs, printed12.pngs, strict=True):
         assert ours.read_bytes() == serial.read_bytes()
