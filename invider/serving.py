@@ -221,7 +221,7 @@ def _read_all(stream, length: int, deadline: float) -> bytes:
 
 def read_body_first(app, limit: int, timeout: float = BODY_TIMEOUT):
     """Wrap a WSGI app so that it sees only requests whose body has arrived whole,
-    at most ACTIVE at once.
+    at most ACTIVE at once, each after the worker's other connections had their turn.
 
     A body longer than ``limit`` (Flask's MAX_CONTENT_LENGTH) is left to Flask, which
     refuses it with 413 without reading it; one that takes longer than ``timeout``
@@ -256,6 +256,11 @@ def read_body_first(app, limit: int, timeout: float = BODY_TIMEOUT):
             from gevent.lock import BoundedSemaphore
 
             gate.append(BoundedSemaphore(ACTIVE))
+        # A connection whose next request has already arrived is served without a switch
+        # to gevent's hub, so under steady load a few connections kept a worker for
+        # seconds while its others waited. Each request first lets the others run
+        # (gevent's sleep, in the workers: a switch to the hub).
+        time.sleep(0)
         # Held while Flask runs the request (its teardown returns the connections), not
         # while a slow phone reads the response.
         with gate[0]:
